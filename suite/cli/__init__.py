@@ -1,0 +1,1 @@
+"""`suite` console entry point: thin argument parsing, no logic of its own."""

@@ -1,0 +1,1 @@
+"""Saving runs (model.keras + config.json + metrics.json) and TFLite export."""

@@ -1,0 +1,1 @@
+"""Task pipelines: forecasting, sentiment, text generation, speech."""

@@ -1,0 +1,92 @@
+"""Training pieces every task composes: seeding, callbacks, fit, plots."""
+
+import dataclasses
+import math
+
+import keras
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class FitOptions:
+    """Optimizer and loop settings shared by the task configs."""
+
+    epochs: int = 50
+    """Maximum epochs (early stopping usually ends sooner)."""
+    batch_size: int = 32
+    """Samples per gradient step."""
+    learning_rate: float = 1e-3
+    """Initial Adam learning rate."""
+    clipnorm: float = 1.0
+    """Gradient clipping by global norm (0 disables)."""
+    patience: int = 10
+    """Epochs without validation improvement before stopping."""
+    seed: int = 0
+    """Seed for weights, shuffling and dropout."""
+
+
+def set_seed(seed: int) -> None:
+    """Seeds Python, NumPy and the backend; makes TF ops deterministic."""
+    keras.utils.set_random_seed(seed)
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()
+
+
+def make_optimizer(learning_rate: float, clipnorm: float):
+    return keras.optimizers.Adam(
+        learning_rate=learning_rate, clipnorm=clipnorm or None
+    )
+
+
+def standard_callbacks(patience: int, monitor: str = "val_loss"):
+    """Early stopping with best weights restored, LR decay, NaN guard."""
+    return [
+        keras.callbacks.EarlyStopping(
+            monitor=monitor, patience=patience, restore_best_weights=True
+        ),
+        keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor,
+            factor=0.5,
+            patience=max(1, patience // 3),
+            min_lr=1e-5,
+        ),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+
+
+def check_finite_history(history: dict) -> None:
+    """Raises if training produced a NaN/Inf loss (TerminateOnNaN fired)."""
+    from suite.errors import SuiteError
+
+    losses = history.get("loss", [])
+    if any(not math.isfinite(value) for value in losses):
+        raise SuiteError(
+            "training diverged (loss became NaN or Inf); lower "
+            "--learning-rate or check the input for extreme values"
+        )
+
+
+def save_loss_plot(history: dict, path) -> None:
+    """PNG of training and validation loss per epoch."""
+    figure = new_figure()
+    axes = figure.add_subplot(1, 1, 1)
+    for key in ("loss", "val_loss"):
+        if key in history:
+            values = np.asarray(history[key])
+            axes.plot(np.arange(1, len(values) + 1), values, label=key)
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
+def new_figure(width: float = 8, height: float = 4):
+    """A Figure on the Agg canvas: no display, no pyplot global state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
+    FigureCanvasAgg(figure)
+    return figure
