@@ -1,0 +1,1 @@
+"""Raw files / TFDS -> arrays and tf.data pipelines."""
