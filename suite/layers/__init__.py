@@ -1,1 +1,5 @@
-"""Custom Keras layers; importing this package registers them for loading."""
+"""Custom Keras objects; importing this package registers them for loading."""
+
+from suite.layers.losses import PinballLoss
+
+__all__ = ["PinballLoss"]

@@ -52,9 +52,7 @@ def build_stacked_lstm(config: RecurrentConfig) -> keras.Model:
 
 def build_bilstm(config: RecurrentConfig) -> keras.Model:
     """Stacked `Bidirectional(LSTM)` layers (outputs concatenated)."""
-    return _build_stack(
-        config, keras.layers.LSTM, "bilstm", bidirectional=True
-    )
+    return _build_stack(config, keras.layers.LSTM, "bilstm", bidirectional=True)
 
 
 def build_gru(config: RecurrentConfig) -> keras.Model:
