@@ -73,8 +73,7 @@ def main():
                 },
             )
             runs.append(run_once(config))
-            print(f"h={horizon} seed={seed} {json.dumps(runs[-1])}",
-                  flush=True)
+            print(f"h={horizon} seed={seed} {json.dumps(runs[-1])}", flush=True)
         rows[horizon] = runs
         print(
             f"h={horizon}: MSE {spread([r['mse'] for r in runs])} "
