@@ -44,6 +44,7 @@ def run_once(config):
     return {
         "mse": result["scaled"]["mse"],
         "mae": result["scaled"]["mae"],
+        "naive_mse": result["scaled"]["naive_mse"],
         "epochs": epochs,
         "train_seconds": seconds,
         "windows_per_second": train_windows * epochs / seconds,
@@ -78,6 +79,7 @@ def main():
         print(
             f"h={horizon}: MSE {spread([r['mse'] for r in runs])} "
             f"MAE {spread([r['mae'] for r in runs])} "
+            f"naive MSE {runs[0]['naive_mse']:.3f} "
             f"windows/s {median([r['windows_per_second'] for r in runs]):.0f}",
             flush=True,
         )

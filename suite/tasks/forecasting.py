@@ -382,9 +382,12 @@ def _scaled_errors(forecast: Forecast, train_raw, target_index) -> dict:
     mean, std = targets.mean(axis=0), targets.std(axis=0)
     actual = (forecast.actual - mean) / std
     predicted = (forecast.predicted - mean) / std
+    naive = (forecast.naive - mean) / std
     return {
         "mse": metrics.mse(actual, predicted),
         "mae": metrics.mae(actual, predicted),
+        "naive_mse": metrics.mse(actual, naive),
+        "naive_mae": metrics.mae(actual, naive),
     }
 
 
