@@ -14,8 +14,11 @@ a stream has no padding to feed.
 A Bidirectional layer needs the whole window (its backward pass starts at
 the end), so it cannot stream and is refused, as are `go_backwards` layers
 and layers fed an `initial_state` by another layer (encoder-decoder).
-`check_step_parity()` refuses models whose other layers mix time steps
-(e.g. attention over the window).
+Causal convolutions (`Conv1D(padding="causal")`, the suite's
+`CausalDepthwiseConv1D`, or any layer with a `receptive_field` attribute)
+stream too: their last `receptive_field - 1` inputs become a state buffer
+`<layer>_buffer`. `check_step_parity()` refuses models whose other layers
+mix time steps (e.g. attention over the window).
 
 Example:
 >>> step = streaming_step_model(model)  # doctest: +SKIP
@@ -49,12 +52,16 @@ def streaming_step_model(model, *, batch_size: int | None = 1):
 
     def call(operation, *args, **kwargs):
         _refuse_unstreamable(operation)
+        field = _receptive_field(operation)
         if isinstance(operation, keras.layers.RNN):
             y, s_in, s_out = _step_layer(operation, args, kwargs, batch_size)
-            states_in.extend(s_in)
-            states_out.extend(s_out)
-            return y
-        return operation(*args, **kwargs)
+        elif field > 1:
+            y, s_in, s_out = _step_causal(operation, args, batch_size, field)
+        else:
+            return operation(*args, **kwargs)
+        states_in.extend(s_in)
+        states_out.extend(s_out)
+        return y
 
     outputs = graph._run_through_graph(step_inputs, call_fn=call)
     if not states_in:
@@ -119,7 +126,7 @@ def match_steps(window_output, step_outputs):
     return window_output, np.asarray(step_outputs[-1])
 
 
-def check_step_parity(model, step_model, *, steps: int = 4, atol=1e-4):
+def check_step_parity(model, step_model, *, steps: int = 9, atol=1e-4):
     """Raises unless stepping `step_model` reproduces `model` on a sample."""
     length = model.inputs[0].shape[1] or steps
     inputs = [_sample(t, length, model) for t in model.inputs]
@@ -216,6 +223,33 @@ def _step_layer(layer, args, kwargs, batch_size):
         for s, new in zip(states_in, outputs[1:], strict=True)
     ]
     return outputs[0], states_in, states_out
+
+
+def _receptive_field(layer) -> int:
+    """Steps a causal convolution sees (current + past); 1 otherwise."""
+    if isinstance(layer, keras.layers.Conv1D) and layer.padding == "causal":
+        return (layer.kernel_size[0] - 1) * layer.dilation_rate[0] + 1
+    if type(layer).__name__ == "CausalDepthwiseConv1D":  # suite.layers
+        return int(layer.kernel_size)
+    return int(getattr(layer, "receptive_field", 1))
+
+
+def _step_causal(layer, args, batch_size, field):
+    """One step of a causal conv: its last `field - 1` inputs are state."""
+    x = args[0]  # [B, 1, F]
+    buffer = keras.Input(
+        batch_shape=(batch_size, field - 1, x.shape[-1]),
+        dtype=x.dtype,
+        name=f"{layer.name}_buffer",
+    )
+    window = keras.layers.Concatenate(axis=1, name=f"{layer.name}_window")(
+        [buffer, x]
+    )  # [B, field - 1, F] + [B, 1, F] -> [B, field, F]
+    y = layer(window)[:, -1:]  # the conv at the newest step: [B, 1, F']
+    shifted = keras.layers.Identity(name=STATE_OUTPUT_PREFIX + buffer.name)(
+        window[:, 1:]
+    )
+    return y, [buffer], [shifted]
 
 
 def _sample(tensor, length, model):

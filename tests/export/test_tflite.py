@@ -225,3 +225,36 @@ def test_bad_path_and_extras_are_refused(tmp_path):
         tflite.export_window(
             model, tmp_path / "m.tflite", extras={"mean": np.zeros(2)}
         )
+
+
+def _functional(middle):
+    inputs = keras.Input((None, FEATURES), name="features")
+    x = middle(inputs)
+    return keras.Model(inputs, keras.layers.Dense(2, name="head")(x))
+
+
+def test_causal_conv_streams_with_an_input_buffer(tmp_path):
+    keras.utils.set_random_seed(0)
+    conv = keras.layers.Conv1D(
+        4, 3, padding="causal", dilation_rate=2, name="conv"
+    )
+    model = _functional(lambda x: keras.layers.LSTM(4, name="lstm")(conv(x)))
+    result = tflite.export_streaming_step(model, tmp_path / "step.tflite")
+    meta = metadata.read_metadata(result.path)
+    buffer = meta["inputs"][1]
+    assert buffer["name"] == "conv_buffer"
+    assert buffer["shape"] == [1, 4, FEATURES]  # (3 - 1) * 2 past inputs
+    x = _windows(1, 8)
+    got = runtime.StreamingSession(result.path).run(x)[-1]
+    np.testing.assert_allclose(got, np.asarray(model(x)), atol=1e-4)
+
+
+def test_layer_mixing_time_steps_cannot_stream(tmp_path):
+    def lstm_then_mean(x):
+        x = keras.layers.LSTM(4, return_sequences=True)(x)
+        return keras.layers.GlobalAveragePooling1D()(x)
+
+    model = _functional(lstm_then_mean)
+    with pytest.raises(SuiteError, match="cannot stream.*window form"):
+        tflite.export_streaming_step(model, tmp_path / "step.tflite")
+    assert not (tmp_path / "step.tflite").exists()
