@@ -11,10 +11,13 @@ from suite.layers.lstm_variants import (
 )
 from suite.layers.mlstm import MLSTM, MLSTMCell
 from suite.layers.normalization import MultiHeadLayerNorm
+from suite.layers.sequence import CausalDepthwiseConv1D, LastValidStep
 from suite.layers.slstm import SLSTM, SLSTMCell
 
 __all__ = [
     "BahdanauAttention",
+    "CausalDepthwiseConv1D",
+    "LastValidStep",
     "LinspaceBias",
     "LuongAttention",
     "MLSTM",

@@ -76,7 +76,7 @@ class BahdanauAttention(_Attention):
     Example:
     >>> context, weights = BahdanauAttention(8)(
     ...     ops.ones((2, 5)), ops.ones((2, 7, 6)))
-    >>> context.shape, weights.shape
+    >>> tuple(context.shape), tuple(weights.shape)
     ((2, 6), (2, 7))
     """
 
@@ -134,7 +134,7 @@ class LuongAttention(_Attention):
     Example:
     >>> context, weights = LuongAttention("general")(
     ...     ops.ones((2, 5)), ops.ones((2, 7, 6)))
-    >>> context.shape, weights.shape
+    >>> tuple(context.shape), tuple(weights.shape)
     ((2, 6), (2, 7))
     """
 

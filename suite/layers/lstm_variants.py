@@ -58,8 +58,9 @@ class VariantLSTMCell(keras.layers.Layer):
         "fgr"), each `[batch, units]`.
 
     Example:
-    >>> keras.layers.RNN(VariantLSTMCell(4, variant="cifg"))(
-    ...     ops.ones((2, 3, 5))).shape
+    >>> y = keras.layers.RNN(VariantLSTMCell(4, variant="cifg"))(
+    ...     ops.ones((2, 3, 5)))
+    >>> tuple(y.shape)
     (2, 4)
     """
 
@@ -191,7 +192,7 @@ class PeepholeLSTMCell(VariantLSTMCell):
     """The peephole LSTM of Gers et al. 2002 (= Greff's vanilla LSTM).
 
     Example:
-    >>> keras.layers.RNN(PeepholeLSTMCell(4))(ops.ones((2, 3, 5))).shape
+    >>> tuple(keras.layers.RNN(PeepholeLSTMCell(4))(ops.ones((2, 3, 5))).shape)
     (2, 4)
     """
 
@@ -205,7 +206,7 @@ class VariantLSTM(CellRNN):
     """`keras.layers.RNN` over a `VariantLSTMCell`, with a flat config.
 
     Example:
-    >>> VariantLSTM(4, variant="nfg")(ops.ones((2, 3, 5))).shape
+    >>> tuple(VariantLSTM(4, variant="nfg")(ops.ones((2, 3, 5))).shape)
     (2, 4)
     """
 

@@ -50,8 +50,9 @@ class MLSTMCell(keras.layers.Layer):
     Returns `(h, [C, n, m])`.
 
     Example:
-    >>> keras.layers.RNN(MLSTMCell(8, num_heads=2))(
-    ...     ops.ones((3, 5, 4))).shape
+    >>> y = keras.layers.RNN(MLSTMCell(8, num_heads=2))(
+    ...     ops.ones((3, 5, 4)))
+    >>> tuple(y.shape)
     (3, 8)
     """
 
@@ -172,8 +173,9 @@ class MLSTM(CellRNN):
     Takes `MLSTMCell`'s arguments plus `keras.layers.RNN`'s.
 
     Example:
-    >>> MLSTM(8, num_heads=2, return_sequences=True)(
-    ...     ops.ones((3, 5, 4))).shape
+    >>> y = MLSTM(8, num_heads=2, return_sequences=True)(
+    ...     ops.ones((3, 5, 4)))
+    >>> tuple(y.shape)
     (3, 5, 8)
     """
 

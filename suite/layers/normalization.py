@@ -21,7 +21,7 @@ class MultiHeadLayerNorm(keras.layers.Layer):
         epsilon: added to the variance.
 
     Example:
-    >>> MultiHeadLayerNorm(2)(ops.ones((3, 5, 8))).shape
+    >>> tuple(MultiHeadLayerNorm(2)(ops.ones((3, 5, 8))).shape)
     (3, 5, 8)
     """
 

@@ -56,7 +56,7 @@ class SLSTMCell(keras.layers.Layer):
 
     Example:
     >>> layer = keras.layers.RNN(SLSTMCell(8, num_heads=2))
-    >>> layer(ops.ones((3, 5, 4))).shape
+    >>> tuple(layer(ops.ones((3, 5, 4))).shape)
     (3, 8)
     """
 
@@ -197,8 +197,9 @@ class SLSTM(CellRNN):
     Reference: Beck et al. 2024, xLSTM (arXiv 2405.04517).
 
     Example:
-    >>> SLSTM(8, num_heads=2, return_sequences=True)(
-    ...     ops.ones((3, 5, 4))).shape
+    >>> y = SLSTM(8, num_heads=2, return_sequences=True)(
+    ...     ops.ones((3, 5, 4)))
+    >>> tuple(y.shape)
     (3, 5, 8)
     """
 
