@@ -1,5 +1,34 @@
 """Custom Keras objects; importing this package registers them for loading."""
 
+from suite.layers.attention import BahdanauAttention, LuongAttention
+from suite.layers.initializers import LinspaceBias, PowerLawForgetBias
 from suite.layers.losses import PinballLoss
+from suite.layers.lstm_variants import (
+    VARIANTS,
+    PeepholeLSTMCell,
+    VariantLSTM,
+    VariantLSTMCell,
+)
+from suite.layers.mlstm import MLSTM, MLSTMCell
+from suite.layers.normalization import MultiHeadLayerNorm
+from suite.layers.sequence import CausalDepthwiseConv1D, LastValidStep
+from suite.layers.slstm import SLSTM, SLSTMCell
 
-__all__ = ["PinballLoss"]
+__all__ = [
+    "BahdanauAttention",
+    "CausalDepthwiseConv1D",
+    "LastValidStep",
+    "LinspaceBias",
+    "LuongAttention",
+    "MLSTM",
+    "MLSTMCell",
+    "MultiHeadLayerNorm",
+    "PeepholeLSTMCell",
+    "PinballLoss",
+    "PowerLawForgetBias",
+    "SLSTM",
+    "SLSTMCell",
+    "VARIANTS",
+    "VariantLSTM",
+    "VariantLSTMCell",
+]

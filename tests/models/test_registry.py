@@ -13,6 +13,10 @@ TINY_OPTIONS = {
     "bilstm": {"units": (4, 4)},
     "gru": {"units": (4, 4)},
     "simple_rnn": {"units": (4, 4)},
+    "slstm": {"width": 4, "num_heads": 2, "num_blocks": 1},
+    "mlstm": {"width": 4, "num_heads": 2, "num_blocks": 1},
+    "xlstm": {"width": 4, "num_heads": 2, "pattern": "ms"},
+    "lstm_variant": {"units": (3, 4), "variant": "fgr"},
 }
 
 
