@@ -17,14 +17,14 @@ EXIT_BAD_INPUT = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from suite.cli import general
+    from suite.cli import general, sentiment
 
     parser = argparse.ArgumentParser(
         prog="suite",
         description="Recurrent sequence models: train, evaluate, export.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (general,):
+    for module in (general, sentiment):
         module.add_parser(subparsers)
     return parser
 

@@ -21,7 +21,11 @@ import pandas as pd
 import tensorflow as tf
 
 from suite.data import sources
-from suite.data.tokenizer import LINE_BREAK_PATTERN, PUNCTUATION_PATTERN
+from suite.data.tokenizer import (
+    LINE_BREAK_PATTERN,
+    LINE_SEPARATOR_PATTERN,
+    PUNCTUATION_PATTERN,
+)
 from suite.errors import SuiteError
 
 IMDB_FILE = "imdb_reviews/imdb_reviews.csv.gz"
@@ -164,6 +168,20 @@ def _read_table(path: Path) -> pd.DataFrame:
         f"{path}: unsupported file type {kind!r}; use .csv or .jsonl "
         "(optionally gzipped)"
     )
+
+
+def read_lines(path) -> list[str]:
+    """The non-blank lines of a UTF-8 text file, one text per line."""
+    path = Path(path)
+    if not path.is_file():
+        raise SuiteError(f"no such file: {path}")
+    return text_lines(path.read_bytes(), str(path))
+
+
+def text_lines(raw: bytes, origin: str) -> list[str]:
+    """Non-blank lines of UTF-8 bytes (clear error for invalid UTF-8)."""
+    lines = _decode(raw, origin).split("\n")
+    return [line.rstrip("\r") for line in lines if line.strip()]
 
 
 def _json_lines(text: str, path: Path) -> list[dict]:
@@ -328,9 +346,11 @@ def k_folds(data: LabelledTexts, k: int, seed: int):
 
 @keras.saving.register_keras_serializable(package="suite")
 def standardize_text(texts):
-    """ASCII lower-case, `<br />` -> space, Keras punctuation stripped."""
+    """ASCII lower-case; `<br />` and line separators -> space; Keras
+    punctuation stripped."""
     texts = tf.strings.lower(texts)  # ASCII letters only, like Keras
     texts = tf.strings.regex_replace(texts, LINE_BREAK_PATTERN, " ")
+    texts = tf.strings.regex_replace(texts, LINE_SEPARATOR_PATTERN, " ")
     return tf.strings.regex_replace(texts, PUNCTUATION_PATTERN, "")
 
 

@@ -19,11 +19,17 @@ LINE_BREAK_PATTERN = r"<br[ \t\n\f\r]*/?>"
 """HTML line breaks (`<br />`, `<br>`), replaced by a space."""
 PUNCTUATION_PATTERN = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
 """Keras's own `lower_and_strip_punctuation` character class."""
+LINE_SEPARATOR_PATTERN = r"[\x{1c}-\x{1e}\x{85}\x{2028}\x{2029}]"
+"""Line separators that are not ASCII whitespace (RE2 syntax), -> space.
+
+Keras reloads a saved vocabulary with `str.splitlines`, which splits on
+these, so they must never end up inside a word."""
 PADDING_ID = 0
 OOV_ID = 1
 
 _LINE_BREAK = re.compile(LINE_BREAK_PATTERN)
 _PUNCTUATION = re.compile(PUNCTUATION_PATTERN)
+_LINE_SEPARATOR = re.compile("[\x1c-\x1e\x85\u2028\u2029]")
 _WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
 _ASCII_LOWER = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
@@ -34,6 +40,7 @@ def standardize(text: str) -> str:
     """Same string as `suite.data.text.standardize_text` gives."""
     text = text.translate(_ASCII_LOWER)
     text = _LINE_BREAK.sub(" ", text)
+    text = _LINE_SEPARATOR.sub(" ", text)
     return _PUNCTUATION.sub("", text)
 
 

@@ -1,0 +1,168 @@
+"""Sentiment figures for BENCHMARKS.md: IMDB, rt-polarity, throughput.
+
+Run each under the shared benchmark lock, from the repository root:
+
+    flock /tmp/suite-bench.lock python bench/sentiment.py imdb
+    flock /tmp/suite-bench.lock python bench/sentiment.py rt_polarity
+    flock /tmp/suite-bench.lock python bench/sentiment.py throughput
+
+`imdb` trains on the 25k training reviews (10% held out for early
+stopping), tests on the 25k test reviews and keeps the run in
+saved_models/bench-sentiment-imdb; `throughput` times that run's Keras
+model and its LiteRT export side by side on the same test reviews.
+Each prints one JSON line and writes it to bench/results/.
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+IMDB_RUN = "bench-sentiment-imdb"
+PRESETS = {
+    # 1x BiLSTM(64) with masked max+mean pooling over all steps: the
+    # configuration behind the IMDB figure.
+    "pooled": {
+        "units": (64,),
+        "embedding_dim": 128,
+        "dropout_rate": 0.3,
+        "pooling": "max_mean",
+    },
+    # The classic keras-io form: 2x BiLSTM(64), last state (task default).
+    "classic": {"units": (64, 64), "embedding_dim": 128, "dropout_rate": 0.2},
+}
+
+
+def imdb(args) -> dict:
+    from suite.tasks import sentiment
+
+    config = sentiment.SentimentConfig(
+        dataset="imdb",
+        epochs=args.epochs,
+        batch_size=64,
+        patience=2,
+        max_tokens=20000,
+        sequence_length=args.sequence_length,
+        limit=args.limit,
+        model_options=PRESETS[args.preset],
+    )
+    started = time.perf_counter()
+    run = sentiment.train(config, run_name=args.run_name, overwrite=True)
+    wall = time.perf_counter() - started
+    metrics = json.loads((run / "metrics.json").read_text())
+    return {
+        "figure": f"imdb_{args.preset}",
+        "run": str(run),
+        "preset": PRESETS[args.preset],
+        "sequence_length": args.sequence_length,
+        "limit": args.limit,
+        "wall_seconds_total": round(wall, 1),
+        **{k: v for k, v in metrics.items() if k != "history"},
+        "val_accuracy_per_epoch": metrics["history"].get("val_accuracy"),
+    }
+
+
+def rt_polarity(args) -> dict:
+    import numpy as np
+
+    from suite.data import text
+    from suite.tasks import sentiment, training
+
+    corpus = text.load_rt_polarity()
+    config = sentiment.SentimentConfig(
+        dataset="rt_polarity",
+        epochs=args.epochs,
+        batch_size=32,
+        patience=2,
+        max_tokens=20000,
+        sequence_length=60,
+        model_options={
+            "units": (64,),
+            "embedding_dim": 128,
+            "dropout_rate": 0.5,
+            "pooling": "max_mean",
+        },
+    )
+    accuracies, epochs = [], []
+    started = time.perf_counter()
+    for fold, (train, test) in enumerate(text.k_folds(corpus, args.folds, 0)):
+        training.set_seed(fold)
+        train, validation = text.split_off(train, 0.1, fold)
+        vectorizer = text.make_vectorizer(
+            train.texts, config.max_tokens, config.sequence_length
+        )
+        data = sentiment.PreparedData(train, validation, test, vectorizer)
+        token_model, model = sentiment.build(config, data)
+        history = sentiment.fit(config, token_model, data)
+        metrics = sentiment.evaluate_texts(model, test)
+        accuracies.append(metrics["accuracy"])
+        epochs.append(len(history["loss"]))
+        print(f"fold {fold}: accuracy {metrics['accuracy']:.4f}", flush=True)
+    return {
+        "figure": "rt_polarity_cv",
+        "folds": args.folds,
+        "accuracy_mean": float(np.mean(accuracies)),
+        "accuracy_std": float(np.std(accuracies)),
+        "accuracy_per_fold": accuracies,
+        "epochs_per_fold": epochs,
+        "model_options": config.model_options,
+        "wall_seconds_total": round(time.perf_counter() - started, 1),
+    }
+
+
+def throughput(args) -> dict:
+    from suite.data import text
+    from suite.tasks import sentiment
+
+    run = sentiment.load_run(args.run_name)
+    texts = text.load_imdb()[1].texts[: args.reviews]
+    sentiment.predict_texts(run.model, texts[:256])  # warm-up / tracing
+    keras_rates = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        sentiment.predict_texts(run.model, texts)
+        keras_rates.append(len(texts) / (time.perf_counter() - started))
+    return {
+        "figure": "imdb_throughput",
+        "reviews": len(texts),
+        "keras_reviews_per_second_median": _median(keras_rates),
+        "keras_reviews_per_second": keras_rates,
+    }
+
+
+def _median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("figure", choices=["imdb", "rt_polarity", "throughput"])
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="pooled")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--sequence-length", type=int, default=500)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--run-name", default=IMDB_RUN)
+    parser.add_argument("--reviews", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tag", default="")
+    args = parser.parse_args()
+    figure = {"imdb": imdb, "rt_polarity": rt_polarity}.get(
+        args.figure, throughput
+    )(args)
+    figure["machine"] = (
+        f"{os.cpu_count()}-core {platform.machine()} CPU container (no GPU)"
+    )
+    line = json.dumps(figure, default=str)
+    print(line)
+    RESULTS.mkdir(exist_ok=True)
+    name = f"sentiment_{figure['figure']}{args.tag}.json"
+    (RESULTS / name).write_text(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
