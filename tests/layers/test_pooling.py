@@ -4,7 +4,10 @@ import keras
 import numpy as np
 import pytest
 
+from suite.errors import SuiteError
 from suite.layers import SequencePooling
+from suite.models import registry
+from tests import helpers
 
 
 def test_masked_max_and_mean_against_numpy():
@@ -34,3 +37,18 @@ def test_config_round_trip_and_bad_mode():
     )
     with pytest.raises(ValueError, match="mode must be one of"):
         SequencePooling("median")
+
+
+@pytest.mark.parametrize("name", ["bilstm", "gru"])
+def test_pooled_builders_pass_the_builder_battery(name, tmp_path):
+    options = {**helpers.TINY_IO, "units": (4,), "pooling": "max_mean"}
+    helpers.check_builder(name, options, tmp_path)
+
+
+def test_pooling_refuses_per_step_outputs():
+    with pytest.raises(SuiteError, match="cannot be combined"):
+        registry.make_config(
+            "bilstm", {"pooling": "max", "return_sequences": True}
+        )
+    with pytest.raises(SuiteError, match="pooling must be one of"):
+        registry.make_config("bilstm", {"pooling": "first"})
