@@ -29,6 +29,7 @@ TASK = "sentiment"
 VOCABULARY_FILE = "vocabulary.json"
 CONFUSION_FILE = "confusion_matrix.png"
 LOSS_FILE = "loss.png"
+TFLITE_FILE = "model.tflite"
 DATASETS = ("imdb", "rt_polarity")
 DEFAULT_MODEL_OPTIONS = {
     "units": (64, 64),
@@ -421,3 +422,28 @@ def predict(run: SentimentRun, texts) -> list[tuple[str, float]]:
         (run.class_names[k], float(probabilities[i, k]))
         for i, k in enumerate(best)
     ]
+
+
+def export_tflite(run: SentimentRun, path=None, quantization: str = "none"):
+    """The token-ids classifier as a builtin-ops `.tflite` (batch 1, free
+    length); its sidecar carries the vocabulary, sequence length and class
+    names that `suite.export.text_runtime.LiteRTTextClassifier` needs."""
+    from suite.export import tflite
+
+    if quantization == "int8":
+        raise SuiteError(
+            "int8 needs an unrolled fixed-length text model; use "
+            "quantization 'dynamic' or 'float16' for sentiment exports"
+        )
+    vocabulary = run.model.get_layer("vectorizer").get_vocabulary()
+    return tflite.export_window(
+        run.model.get_layer("token_classifier"),
+        Path(path) if path else run.folder / TFLITE_FILE,
+        quantization=quantization,
+        extras={
+            "task": TASK,
+            "vocabulary": list(vocabulary),
+            "sequence_length": run.config.sequence_length,
+            "class_names": list(run.class_names),
+        },
+    )
