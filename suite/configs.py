@@ -26,9 +26,7 @@ def from_dict(cls, values: Mapping[str, Any]):
     converted = {}
     for name, value in values.items():
         if isinstance(value, list) and _is_tuple_type(hints[name]):
-            value = tuple(
-                tuple(v) if isinstance(v, list) else v for v in value
-            )
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
         converted[name] = value
     return cls(**converted)
 

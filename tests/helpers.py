@@ -47,7 +47,9 @@ def check_builder(name: str, options: dict, tmp_path) -> None:
     loss = model.train_on_batch(x, y)
     assert np.isfinite(loss)
     after = [np.array(w) for w in model.trainable_weights]
-    assert any(not np.allclose(b, a) for b, a in zip(before, after))
+    assert any(
+        not np.allclose(b, a) for b, a in zip(before, after, strict=True)
+    )
 
     path = tmp_path / f"{name}.keras"
     model.save(path)

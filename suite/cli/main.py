@@ -17,14 +17,14 @@ EXIT_BAD_INPUT = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from suite.cli import general, sentiment
+    from suite.cli import forecast, general, sentiment
 
     parser = argparse.ArgumentParser(
         prog="suite",
         description="Recurrent sequence models: train, evaluate, export.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (general, sentiment):
+    for module in (general, forecast, sentiment):
         module.add_parser(subparsers)
     return parser
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
+    _import_tensorflow_quietly()
     try:
         return args.handler(args) or 0
     except (SuiteError, ValueError, FileNotFoundError) as error:
@@ -40,6 +41,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was saved", file=sys.stderr)
         return 130
+
+
+def _import_tensorflow_quietly() -> None:
+    """Imports TensorFlow with C-level stderr sent to /dev/null.
+
+    TF 2.21 prints absl INFO lines at import (oneDNN, CPU features) that no
+    environment variable silences; they would bury the CLI's own output.
+    Python-level errors still surface: the exception is raised after
+    stderr is restored.
+    """
+    try:
+        stderr_fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # stderr is not a real file (e.g. captured by a test)
+    saved = os.dup(stderr_fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), stderr_fd)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, stderr_fd)
+        os.close(saved)
 
 
 def _one_line(error: Exception) -> str:

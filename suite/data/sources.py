@@ -71,7 +71,7 @@ def airline_passengers() -> pd.DataFrame:
     )
 
 
-def ett_csv(name: str = "ETTh1") -> Path:
+def ett_csv(name: str = "ETTh1", cache_dir=None) -> Path:
     """Path of an ETT-small CSV: the data directory, else downloaded once.
 
     The download goes through `keras.utils.get_file` (cached under
@@ -84,8 +84,24 @@ def ett_csv(name: str = "ETTh1") -> Path:
         path = shared_file(candidate)
         if path is not None:
             return path
+    return download(f"{name}.csv", ETT_URL.format(name=name), cache_dir)
+
+
+def download(filename: str, url: str, cache_dir=None) -> Path:
+    """Fetches `url` once into the Keras cache (default ~/.keras/datasets)."""
     import keras
 
-    return Path(
-        keras.utils.get_file(f"{name}.csv", origin=ETT_URL.format(name=name))
-    )
+    try:
+        return Path(
+            keras.utils.get_file(
+                filename,
+                origin=url,
+                cache_dir=None if cache_dir is None else str(cache_dir),
+            )
+        )
+    except Exception as error:  # keras raises a bare Exception
+        raise SuiteError(
+            f"could not download {filename} from {url} ({error}); set "
+            f"{DATA_DIR_VARIABLE} to a folder that has it, or pass a local "
+            "file"
+        ) from None

@@ -1,5 +1,6 @@
-"""Custom Keras layers; importing this package registers them for loading."""
+"""Custom Keras objects; importing this package registers them for loading."""
 
+from suite.layers.losses import PinballLoss
 from suite.layers.pooling import SequencePooling
 
-__all__ = ["SequencePooling"]
+__all__ = ["PinballLoss", "SequencePooling"]

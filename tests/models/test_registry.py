@@ -22,8 +22,9 @@ def test_every_builder_has_tiny_options():
 
 @pytest.mark.parametrize("name", registry.names())
 def test_builder_battery_float_windows(name, tmp_path):
-    helpers.check_builder(name, {**helpers.TINY_IO, **TINY_OPTIONS[name]},
-                          tmp_path)
+    helpers.check_builder(
+        name, {**helpers.TINY_IO, **TINY_OPTIONS[name]}, tmp_path
+    )
 
 
 @pytest.mark.parametrize("name", registry.names())

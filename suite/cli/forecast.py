@@ -1,0 +1,176 @@
+"""`suite forecast train|evaluate|predict`."""
+
+import json
+import sys
+
+
+def add_parser(subparsers) -> None:
+    forecast = subparsers.add_parser(
+        "forecast", help="time-series forecasting with any registry model"
+    )
+    actions = forecast.add_subparsers(dest="action", required=True)
+
+    train = actions.add_parser("train", help="train, evaluate and save a run")
+    _data_arguments(train)
+    train.add_argument(
+        "--model",
+        default="stacked_lstm",
+        help="registry name (see `suite models`)",
+    )
+    train.add_argument("--units", help="layer widths, e.g. 64,64")
+    train.add_argument("--dropout", type=float, help="input dropout rate")
+    train.add_argument(
+        "--model-option",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="any field of the model config, e.g. l2=1e-4",
+    )
+    train.add_argument("--lookback", type=int, default=24)
+    train.add_argument("--horizon", type=int, default=24)
+    train.add_argument("--val-rows", type=int)
+    train.add_argument("--test-rows", type=int)
+    train.add_argument("--log", action="store_true", help="log transform")
+    train.add_argument("--seasonal-period", type=int, default=1)
+    train.add_argument(
+        "--seasonal-diff",
+        action="store_true",
+        help="difference at the seasonal period",
+    )
+    train.add_argument(
+        "--instance-norm",
+        action="store_true",
+        help="subtract each window's last value",
+    )
+    train.add_argument("--quantiles", help="e.g. 0.1,0.5,0.9")
+    train.add_argument("--epochs", type=int, default=50)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--patience", type=int, default=10)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--run-name")
+    train.add_argument("--overwrite", action="store_true")
+    train.set_defaults(handler=_train)
+
+    evaluate = actions.add_parser("evaluate", help="re-evaluate a saved run")
+    evaluate.add_argument("run", help="run folder or name in saved_models/")
+    evaluate.add_argument("--csv", help="data with the run's columns")
+    evaluate.set_defaults(handler=_evaluate)
+
+    predict = actions.add_parser(
+        "predict", help="forecast the steps after the end of a CSV"
+    )
+    predict.add_argument("run", help="run folder or name in saved_models/")
+    predict.add_argument("--csv", help="data with the run's columns")
+    predict.add_argument("--out", help="write the forecast CSV here")
+    predict.set_defaults(handler=_predict)
+
+
+def _data_arguments(parser) -> None:
+    parser.add_argument("--csv", help="CSV path (or use --dataset)")
+    parser.add_argument(
+        "--dataset",
+        default="airline",
+        help="airline, ETTh1, ETTh2, ETTm1 or ETTm2",
+    )
+    parser.add_argument("--time-column", default="")
+    parser.add_argument("--targets", help="comma-separated target columns")
+    parser.add_argument("--covariates", help="comma-separated input columns")
+    parser.add_argument("--mode", default="", choices=["", "M", "S", "MS"])
+    parser.add_argument(
+        "--fill",
+        default="none",
+        choices=["none", "ffill", "interpolate", "zero"],
+    )
+
+
+def _train(args) -> int:
+    from suite.tasks import forecasting
+
+    config = forecasting.ForecastConfig(
+        data=args.csv or args.dataset,
+        time_column=args.time_column,
+        targets=_names(args.targets),
+        covariates=_names(args.covariates),
+        mode=args.mode,
+        fill_policy=args.fill,
+        lookback=args.lookback,
+        horizon=args.horizon,
+        val_rows=args.val_rows,
+        test_rows=args.test_rows,
+        log_transform=args.log,
+        seasonal_period=args.seasonal_period,
+        seasonal_differencing=args.seasonal_diff,
+        instance_norm=args.instance_norm,
+        quantiles=_floats(args.quantiles),
+        model=args.model,
+        model_options=_model_options(args),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        patience=args.patience,
+        seed=args.seed,
+    )
+    result, folder = forecasting.run_training(
+        config, args.run_name, args.overwrite
+    )
+    print(forecasting.summary_table(result))
+    print(f"run saved to {folder}/")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from suite.tasks import forecasting
+
+    result = forecasting.evaluate_run(args.run, args.csv)
+    print(forecasting.summary_table(result))
+    print(json.dumps(result["scaled"]))
+    return 0
+
+
+def _predict(args) -> int:
+    from suite.tasks import forecasting
+
+    frame = forecasting.predict_next(args.run, args.csv)
+    if args.out:
+        frame.to_csv(args.out)
+        print(f"forecast written to {args.out}")
+    else:
+        frame.to_csv(sys.stdout)
+    return 0
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    return (
+        tuple(n.strip() for n in text.split(",") if n.strip()) if text else ()
+    )
+
+
+def _floats(text: str | None) -> tuple[float, ...]:
+    from suite.errors import SuiteError
+
+    try:
+        return tuple(float(v) for v in _names(text))
+    except ValueError:
+        raise SuiteError(
+            f"expected comma-separated numbers, got {text!r}"
+        ) from None
+
+
+def _model_options(args) -> dict:
+    from suite.errors import SuiteError
+
+    options = {}
+    if args.units:
+        options["units"] = tuple(int(v) for v in _floats(args.units))
+    if args.dropout is not None:
+        options["dropout_rate"] = args.dropout
+    for item in args.model_option:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SuiteError(f"--model-option needs KEY=VALUE, got {item!r}")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
