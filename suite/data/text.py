@@ -4,7 +4,7 @@ Every loader returns `LabelledTexts` (texts, integer labels, class names)
 after the same checks: no empty or whitespace-only text, valid UTF-8, known
 labels, the same label set in train and test. The text pipeline is a Keras
 `TextVectorization` whose standardization (`standardize_text`) lower-cases
-ASCII letters, turns HTML line breaks into spaces and strips punctuation; it
+ASCII letters, turns HTML line breaks and punctuation into spaces; it
 is adapted on the training split only and saved inside the model. The same
 rules, in NumPy only, live in `suite.data.tokenizer` for the LiteRT runtime.
 """
@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from suite.data import sources
 from suite.data.tokenizer import (
+    APOSTROPHE_PATTERN,
     LINE_BREAK_PATTERN,
     LINE_SEPARATOR_PATTERN,
     PUNCTUATION_PATTERN,
@@ -347,11 +348,12 @@ def k_folds(data: LabelledTexts, k: int, seed: int):
 @keras.saving.register_keras_serializable(package="suite")
 def standardize_text(texts):
     """ASCII lower-case; `<br />` and line separators -> space; Keras
-    punctuation stripped."""
+    apostrophes deleted; other punctuation -> space."""
     texts = tf.strings.lower(texts)  # ASCII letters only, like Keras
     texts = tf.strings.regex_replace(texts, LINE_BREAK_PATTERN, " ")
     texts = tf.strings.regex_replace(texts, LINE_SEPARATOR_PATTERN, " ")
-    return tf.strings.regex_replace(texts, PUNCTUATION_PATTERN, "")
+    texts = tf.strings.regex_replace(texts, APOSTROPHE_PATTERN, "")
+    return tf.strings.regex_replace(texts, PUNCTUATION_PATTERN, " ")
 
 
 def make_vectorizer(
