@@ -114,22 +114,70 @@ def rt_polarity(args) -> dict:
 
 
 def throughput(args) -> dict:
+    """Reviews per second on the same test reviews, same process:
+    Keras batched (length-bucketed batches of 128), Keras one review per
+    call, LiteRT float32 and dynamic-range int8 (one review per invoke, time
+    axis resized to the review, 1 thread), tokenization included."""
+    import numpy as np
+
     from suite.data import text
+    from suite.export.text_runtime import LiteRTTextClassifier
     from suite.tasks import sentiment
 
     run = sentiment.load_run(args.run_name)
-    texts = text.load_imdb()[1].texts[: args.reviews]
-    sentiment.predict_texts(run.model, texts[:256])  # warm-up / tracing
-    keras_rates = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        sentiment.predict_texts(run.model, texts)
-        keras_rates.append(len(texts) / (time.perf_counter() - started))
+    texts = text.load_imdb()[1].texts
+    texts = texts[np.random.default_rng(0).permutation(len(texts))]
+    texts = texts[: args.reviews]
+    exports = {}
+    for quantization in ("none", "dynamic"):
+        path = run.folder / f"model-{quantization}.tflite"
+        result = sentiment.export_tflite(run, path, quantization)
+        exports[quantization] = (LiteRTTextClassifier(path), result)
+    keras_probabilities = sentiment.predict_texts(run.model, texts)
+    classifier = run.model.get_layer("token_classifier")
+    vectorizer = run.model.get_layer("vectorizer")
+
+    def keras_one_by_one(batch):
+        for review in batch:
+            ids = np.asarray(vectorizer([review]))
+            width = max(1, int(np.count_nonzero(ids)))
+            classifier.predict_on_batch(ids[:, :width])
+
+    modes = {
+        "keras_batched": lambda b: sentiment.predict_texts(run.model, b),
+        "keras_batch1": keras_one_by_one,
+        "litert_float32": exports["none"][0].probabilities,
+        "litert_dynamic_int8": exports["dynamic"][0].probabilities,
+    }
+    rates = {name: [] for name in modes}
+    for name, function in modes.items():
+        function(texts[:32])  # warm-up / tracing
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            function(texts)
+            rates[name].append(len(texts) / (time.perf_counter() - started))
+    parity = {}
+    for quantization, (runner, result) in exports.items():
+        lite = runner.probabilities(texts)
+        parity[quantization] = {
+            "max_abs_diff_vs_keras": float(
+                np.abs(lite - keras_probabilities).max()
+            ),
+            "label_agreement": float(
+                np.mean(lite.argmax(1) == keras_probabilities.argmax(1))
+            ),
+            "size_bytes": result.size_bytes,
+            "ops": list(result.ops),
+        }
     return {
         "figure": "imdb_throughput",
         "reviews": len(texts),
-        "keras_reviews_per_second_median": _median(keras_rates),
-        "keras_reviews_per_second": keras_rates,
+        "repeats": args.repeats,
+        "reviews_per_second_median": {
+            name: round(_median(values), 1) for name, values in rates.items()
+        },
+        "reviews_per_second": rates,
+        "litert": parity,
     }
 
 
@@ -147,7 +195,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--run-name", default=IMDB_RUN)
-    parser.add_argument("--reviews", type=int, default=2000)
+    parser.add_argument("--reviews", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--tag", default="")
     args = parser.parse_args()
