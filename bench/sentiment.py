@@ -28,7 +28,7 @@ PRESETS = {
     "pooled": {
         "units": (64,),
         "embedding_dim": 128,
-        "dropout_rate": 0.3,
+        "dropout_rate": 0.5,
         "pooling": "max_mean",
     },
     # The classic keras-io form: 2x BiLSTM(64), last state (task default).
