@@ -69,6 +69,7 @@ def rt_polarity(args) -> dict:
     import numpy as np
 
     from suite.data import text
+    from suite.data.vectorizer import make_vectorizer
     from suite.tasks import sentiment, training
 
     corpus = text.load_rt_polarity()
@@ -91,7 +92,7 @@ def rt_polarity(args) -> dict:
     for fold, (train, test) in enumerate(text.k_folds(corpus, args.folds, 0)):
         training.set_seed(fold)
         train, validation = text.split_off(train, 0.1, fold)
-        vectorizer = text.make_vectorizer(
+        vectorizer = make_vectorizer(
             train.texts, config.max_tokens, config.sequence_length
         )
         data = sentiment.PreparedData(train, validation, test, vectorizer)
@@ -135,11 +136,11 @@ def throughput(args) -> dict:
         exports[quantization] = (LiteRTTextClassifier(path), result)
     keras_probabilities = sentiment.predict_texts(run.model, texts)
     classifier = run.model.get_layer("token_classifier")
-    vectorizer = run.model.get_layer("vectorizer")
+    layer = run.model.get_layer("vectorizer")
 
     def keras_one_by_one(batch):
         for review in batch:
-            ids = np.asarray(vectorizer([review]))
+            ids = np.asarray(layer([review]))
             width = max(1, int(np.count_nonzero(ids)))
             classifier.predict_on_batch(ids[:, :width])
 

@@ -30,6 +30,11 @@ CELLS = [
         "\n"
         "from suite.data import text\n"
         "from suite.data.tokenizer import Tokenizer\n"
+        "from suite.data.vectorizer import (\n"
+        "    make_vectorizer,\n"
+        "    standardize_text,\n"
+        "    vectorize,\n"
+        ")\n"
         "from suite.tasks import sentiment"
     ),
     new_markdown_cell(
@@ -57,9 +62,9 @@ CELLS = [
         "NumPy from the saved vocabulary, for devices without TensorFlow."
     ),
     new_code_cell(
-        "vectorizer = text.make_vectorizer(train.texts[:2000], 5000, 12)\n"
-        "print(text.standardize_text(review[:120]).numpy().decode())\n"
-        "ids = text.vectorize(vectorizer, [review])\n"
+        "vectorizer = make_vectorizer(train.texts[:2000], 5000, 12)\n"
+        "print(standardize_text(review[:120]).numpy().decode())\n"
+        "ids = vectorize(vectorizer, [review])\n"
         "print(ids)\n"
         "tokenizer = Tokenizer(vectorizer.get_vocabulary(), 12)\n"
         "print((tokenizer([review]) == ids).all())"

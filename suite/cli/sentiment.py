@@ -24,6 +24,7 @@ def add_parser(subparsers) -> None:
     _add_train(commands)
     _add_evaluate(commands)
     _add_predict(commands)
+    _add_export(commands)
 
 
 def _add_train(commands) -> None:
@@ -83,7 +84,25 @@ def _add_predict(commands) -> None:
     predict.add_argument(
         "--file", help="one text per line (default: stdin when no texts)"
     )
+    predict.add_argument(
+        "--litert",
+        action="store_true",
+        help="run RUN/model.tflite with LiteRT (no TensorFlow); export first",
+    )
     predict.set_defaults(handler=_predict)
+
+
+def _add_export(commands) -> None:
+    export = commands.add_parser(
+        "export",
+        help="token-ids model -> RUN/model.tflite (+ vocabulary sidecar)",
+    )
+    export.add_argument("run", help="run folder or name in saved_models/")
+    export.add_argument(
+        "--quantization", choices=("none", "dynamic", "float16"), default="none"
+    )
+    export.add_argument("--out", help="default: RUN/model.tflite")
+    export.set_defaults(handler=_export)
 
 
 def _train(args) -> int:
@@ -149,7 +168,6 @@ def _evaluate(args) -> int:
 def _predict(args) -> int:
     from suite.data import text
     from suite.errors import SuiteError
-    from suite.tasks import sentiment
 
     texts = list(args.texts)
     if args.file:
@@ -160,11 +178,33 @@ def _predict(args) -> int:
         raise SuiteError(
             "no text to classify; pass texts as arguments, --file, or stdin"
         )
-    run = sentiment.load_run(args.run)
     for text_value, (label, probability) in zip(
-        texts, sentiment.predict(run, texts), strict=True
+        texts, _classify(args, texts), strict=True
     ):
         print(f"{label}\t{probability:.4f}\t{_preview(text_value)}")
+    return 0
+
+
+def _classify(args, texts):
+    if args.litert:  # NumPy tokenizer + LiteRT interpreter, no TensorFlow
+        from suite.export import runs
+        from suite.export.text_runtime import LiteRTTextClassifier
+
+        folder = runs.resolve_run(args.run)
+        return LiteRTTextClassifier(folder / "model.tflite").predict(texts)
+    from suite.tasks import sentiment
+
+    return sentiment.predict(sentiment.load_run(args.run), texts)
+
+
+def _export(args) -> int:
+    from suite.tasks import sentiment
+
+    run = sentiment.load_run(args.run)
+    result = sentiment.export_tflite(run, args.out, args.quantization)
+    print(f"wrote {result.path} ({result.size_bytes / 1024:.1f} KiB)")
+    print(f"metadata {result.metadata_path} (vocabulary, classes)")
+    print(f"ops: {', '.join(result.ops)}")
     return 0
 
 

@@ -2,11 +2,9 @@
 
 Every loader returns `LabelledTexts` (texts, integer labels, class names)
 after the same checks: no empty or whitespace-only text, valid UTF-8, known
-labels, the same label set in train and test. The text pipeline is a Keras
-`TextVectorization` whose standardization (`standardize_text`) lower-cases
-ASCII letters, turns HTML line breaks and punctuation into spaces; it
-is adapted on the training split only and saved inside the model. The same
-rules, in NumPy only, live in `suite.data.tokenizer` for the LiteRT runtime.
+labels, the same label set in train and test. No TensorFlow here (the
+TFDS path imports tensorflow-datasets when used): token ids come from
+`suite.data.vectorizer` (Keras) or `suite.data.tokenizer` (NumPy).
 """
 
 import dataclasses
@@ -15,18 +13,10 @@ import io
 import json
 from pathlib import Path
 
-import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from suite.data import sources
-from suite.data.tokenizer import (
-    APOSTROPHE_PATTERN,
-    LINE_BREAK_PATTERN,
-    LINE_SEPARATOR_PATTERN,
-    PUNCTUATION_PATTERN,
-)
 from suite.errors import SuiteError
 
 IMDB_FILE = "imdb_reviews/imdb_reviews.csv.gz"
@@ -340,47 +330,3 @@ def k_folds(data: LabelledTexts, k: int, seed: int):
             data.subset(np.flatnonzero(fold_of != fold)),
             data.subset(np.flatnonzero(fold_of == fold)),
         )
-
-
-# ---------------------------------------------------------------- vectorizer
-
-
-@keras.saving.register_keras_serializable(package="suite")
-def standardize_text(texts):
-    """ASCII lower-case; `<br />` and line separators -> space; Keras
-    apostrophes deleted; other punctuation -> space."""
-    texts = tf.strings.lower(texts)  # ASCII letters only, like Keras
-    texts = tf.strings.regex_replace(texts, LINE_BREAK_PATTERN, " ")
-    texts = tf.strings.regex_replace(texts, LINE_SEPARATOR_PATTERN, " ")
-    texts = tf.strings.regex_replace(texts, APOSTROPHE_PATTERN, "")
-    return tf.strings.regex_replace(texts, PUNCTUATION_PATTERN, " ")
-
-
-def make_vectorizer(
-    texts, max_tokens: int, sequence_length: int, batch_size: int = 512
-):
-    """A `TextVectorization` adapted on `texts` (the training split only).
-
-    Ids: 0 is padding, 1 the out-of-vocabulary token, then words by
-    descending frequency. Outputs `[B, sequence_length]` int64 ids, cut or
-    zero-padded at the end.
-    """
-    vectorizer = keras.layers.TextVectorization(
-        max_tokens=max_tokens,
-        standardize=standardize_text,
-        output_mode="int",
-        output_sequence_length=sequence_length,
-        name="vectorizer",
-    )
-    vectorizer.adapt(
-        tf.data.Dataset.from_tensor_slices(list(texts)).batch(batch_size)
-    )
-    return vectorizer
-
-
-def vectorize(vectorizer, texts, batch_size: int = 1024) -> np.ndarray:
-    """Token ids `[N, sequence_length]` int32 for a list of texts."""
-    dataset = tf.data.Dataset.from_tensor_slices(list(texts))
-    dataset = dataset.batch(batch_size).map(vectorizer)
-    parts = [batch.numpy() for batch in dataset]
-    return np.concatenate(parts).astype("int32")

@@ -20,6 +20,7 @@ import numpy as np
 
 from suite import configs
 from suite.data import text
+from suite.data.vectorizer import make_vectorizer, vectorize
 from suite.errors import SuiteError
 from suite.export import runs
 from suite.models import registry
@@ -150,7 +151,7 @@ def prepare(config: SentimentConfig) -> PreparedData:
     train, validation = text.split_off(
         train, config.validation_fraction, config.seed
     )
-    vectorizer = text.make_vectorizer(
+    vectorizer = make_vectorizer(
         train.texts, config.max_tokens, config.sequence_length
     )
     return PreparedData(train, validation, test, vectorizer)
@@ -273,15 +274,15 @@ def compile_token_model(token_model, config: SentimentConfig, classes: int):
 def fit(config: SentimentConfig, token_model, data: PreparedData) -> dict:
     """Trains with early stopping; returns the Keras history dict."""
     compile_token_model(token_model, config, len(data.class_names))
-    vectorize = data.vectorizer
+    layer = data.vectorizer
     train = _dataset(
-        text.vectorize(vectorize, data.train.texts),
+        vectorize(layer, data.train.texts),
         _targets(data.train),
         config.batch_size,
         seed=config.seed,
     )
     validation = _dataset(
-        text.vectorize(vectorize, data.validation.texts),
+        vectorize(layer, data.validation.texts),
         _targets(data.validation),
         config.batch_size,
     )
@@ -323,7 +324,7 @@ def predict_texts(model, texts, batch_size: int = 128) -> np.ndarray:
     """Probabilities `[N, K]` for raw texts, via the model's sub-models."""
     texts = np.asarray(list(texts), dtype=object)
     text.check_texts(texts, "input")
-    ids = text.vectorize(model.get_layer("vectorizer"), texts)
+    ids = vectorize(model.get_layer("vectorizer"), texts)
     return predict_ids(model.get_layer("token_classifier"), ids, batch_size)
 
 

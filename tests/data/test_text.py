@@ -8,6 +8,7 @@ import pytest
 
 from suite.data import text
 from suite.data.tokenizer import Tokenizer, standardize
+from suite.data.vectorizer import make_vectorizer, standardize_text, vectorize
 from suite.errors import SuiteError
 
 
@@ -93,9 +94,9 @@ def test_stratified_split_and_folds_cover_everything():
 
 
 def test_standardization_strips_html_breaks_and_punctuation():
-    vectorizer = text.make_vectorizer(["x"], 10, 8)
+    vectorizer = make_vectorizer(["x"], 10, 8)
     raw = "Great<br /><br />FILM!It's \u2028fine.<BR>Ok"
-    tf_words = text.standardize_text(raw).numpy().decode()
+    tf_words = standardize_text(raw).numpy().decode()
     assert tf_words.split() == ["great", "film", "its", "fine", "ok"]
     assert standardize(raw) == tf_words
     assert vectorizer.get_vocabulary()[:2] == ["", "[UNK]"]
@@ -108,9 +109,9 @@ def test_tokenizer_matches_text_vectorization_on_awkward_strings():
         "<br/>a<br />b<br   />c [UNK] ''quoted''",
         "!!!",
     ]
-    vectorizer = text.make_vectorizer(texts[:2], 50, 6)
+    vectorizer = make_vectorizer(texts[:2], 50, 6)
     tokenizer = Tokenizer(vectorizer.get_vocabulary(), 6)
-    expected = text.vectorize(vectorizer, texts)
+    expected = vectorize(vectorizer, texts)
     np.testing.assert_array_equal(tokenizer(texts), expected)
     assert expected[3].tolist() == [0] * 6  # nothing left after stripping
 
@@ -142,9 +143,9 @@ def test_real_imdb_and_rt_polarity_and_tokenizer_parity(data_dir):
     assert np.bincount(rt.labels).tolist() == [5331, 5331]
     assert any("\u00e9" in t for t in rt.texts)  # cp1252 decoded
 
-    vectorizer = text.make_vectorizer(train.texts[:5000], 20000, 400)
+    vectorizer = make_vectorizer(train.texts[:5000], 20000, 400)
     sample = test.texts[:4000]
     tokenizer = Tokenizer(vectorizer.get_vocabulary(), 400)
-    expected = text.vectorize(vectorizer, sample)
+    expected = vectorize(vectorizer, sample)
     np.testing.assert_array_equal(tokenizer(sample), expected)
     assert (expected == 1).any() and (expected[:, -1] == 0).any()
