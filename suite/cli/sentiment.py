@@ -77,7 +77,9 @@ def _add_evaluate(commands) -> None:
 
 def _add_predict(commands) -> None:
     predict = commands.add_parser(
-        "predict", help="label + probability for raw texts"
+        "predict",
+        help="label + probability for raw texts",
+        description="Options go before RUN: predict --litert RUN 'text'.",
     )
     predict.add_argument("run", help="run folder or name in saved_models/")
     predict.add_argument("texts", nargs="*", help="texts to classify")
@@ -86,7 +88,8 @@ def _add_predict(commands) -> None:
     )
     predict.add_argument(
         "--litert",
-        action="store_true",
+        dest="needs_tensorflow",  # main() then skips importing TensorFlow
+        action="store_false",
         help="run RUN/model.tflite with LiteRT (no TensorFlow); export first",
     )
     predict.set_defaults(handler=_predict)
@@ -186,7 +189,7 @@ def _predict(args) -> int:
 
 
 def _classify(args, texts):
-    if args.litert:  # NumPy tokenizer + LiteRT interpreter, no TensorFlow
+    if not args.needs_tensorflow:  # NumPy tokenizer + LiteRT, no TensorFlow
         from suite.export import runs
         from suite.export.text_runtime import LiteRTTextClassifier
 
