@@ -1,0 +1,113 @@
+"""`suite export RUN`: a saved run -> `.tflite` + JSON sidecar.
+
+The model is read from the run's `model.keras`, so any run exports; the
+run's `config.json` goes into the sidecar's extras (`run_config`: task
+settings, normalization statistics, vocabulary, labels) so a device has
+what it needs. int8 calibration data comes from `--representative-data`
+(a `.npy` array of training inputs, or a `.npz` with one array per input
+name), else from the task module's `representative_inputs(folder)` if it
+defines one.
+"""
+
+import importlib
+from pathlib import Path
+
+QUANTIZATIONS = ("none", "dynamic", "float16", "int8")
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="export a saved run to .tflite (builtin LiteRT ops only)",
+    )
+    parser.add_argument("run", help="run folder or name under saved_models/")
+    parser.add_argument(
+        "--form",
+        choices=("window", "streaming"),
+        default="window",
+        help="batch-1 windows, or one step with explicit recurrent states",
+    )
+    parser.add_argument("--quantization", choices=QUANTIZATIONS, default="none")
+    parser.add_argument(
+        "--sequence-length",
+        type=int,
+        default=None,
+        help="fix the window length (window form only)",
+    )
+    parser.add_argument(
+        "--representative-data",
+        type=Path,
+        default=None,
+        help=".npy/.npz of training inputs for int8 calibration",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output .tflite (default: RUN/<form>-<quantization>.tflite)",
+    )
+    parser.add_argument(
+        "--allow-flex",
+        action="store_true",
+        help="permit Select-TF ops (needs the Flex delegate on the device)",
+    )
+    parser.set_defaults(handler=_export)
+
+
+def _export(args) -> int:
+    from suite.export import runs, tflite
+
+    folder = runs.resolve_run(args.run)
+    saved = runs.load_config(folder)
+    model = runs.load_model(folder)
+    data = None
+    if args.quantization == "int8":
+        data = _representative(args.representative_data, saved, folder)
+    out = args.out or folder / f"{args.form}-{args.quantization}.tflite"
+    result = tflite.export(
+        model,
+        out,
+        form=args.form,
+        sequence_length=args.sequence_length,
+        quantization=args.quantization,
+        representative_data=data,
+        allow_flex=args.allow_flex,
+        extras={"run": folder.name, "run_config": saved},
+    )
+    print(f"wrote {result.path} ({result.size_bytes / 1024:.1f} KiB)")
+    print(f"metadata {result.metadata_path}")
+    print(f"ops: {', '.join(result.ops)}")
+    if result.quantization == "int8":
+        print(f"ops still in float: {', '.join(result.float_ops) or 'none'}")
+    return 0
+
+
+def _representative(path, saved: dict, folder: Path):
+    import numpy as np
+
+    from suite.errors import SuiteError
+
+    if path is not None:
+        if not path.is_file():
+            raise SuiteError(f"--representative-data {path} does not exist")
+        loaded = np.load(path)
+        if isinstance(loaded, np.ndarray):
+            return loaded
+        return {name: loaded[name] for name in loaded.files}
+    hook = _task_hook(saved.get("task"))
+    if hook is None:
+        raise SuiteError(
+            "int8 needs training inputs to calibrate: pass "
+            "--representative-data FILE.npy (an array of training windows)"
+        )
+    return hook(folder)
+
+
+def _task_hook(task):
+    if not task:
+        return None
+    try:
+        module = importlib.import_module(f"suite.tasks.{task}")
+    except ImportError:
+        return None
+    return getattr(module, "representative_inputs", None)

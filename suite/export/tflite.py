@@ -1,0 +1,474 @@
+"""Export Keras models to `.tflite` files the stock LiteRT runtime runs.
+
+Keras 3's own `model.export(format="litert")` keeps a dynamic batch, so an
+LSTM's loop needs Select-TF (Flex) ops that the builtin runtime lacks. Here
+the model is rebuilt from its own config with a static batch of 1 (weights
+copied, stateful layers made stateless = reset, cuDNN off), traced on the
+CPU, converted with builtin ops only, and the ops of the produced file are
+listed and checked. A request that needs Flex ops is refused with a
+`SuiteError` unless `allow_flex=True`.
+
+Two forms:
+- `export_window()`: batch 1, the model's time axis (free or fixed), or a
+  fixed `sequence_length`.
+- `export_streaming_step()`: one step in, recurrent states in and out (see
+  `suite.export.streaming`); run it with `runtime.StreamingSession`.
+
+Quantization (`quantization=`): `"none"` (float32), `"dynamic"` (int8
+weights, float activations), `"float16"` (float16 weights), `"int8"`
+(weights and activations, calibrated on `representative_data` drawn from
+the training windows). The converter crashes calibrating a recurrent WHILE
+loop, so int8 windows are rebuilt with `unroll=True` at a fixed length
+(`sequence_length`, else the model's, else the data's); the streaming step
+is unrolled by construction. Inputs and outputs stay float32; ops without
+an int8 kernel stay float and are listed in `ExportResult.float_ops`.
+
+Every export writes a JSON sidecar beside the file
+(`suite.export.metadata`), with the caller's `extras`.
+
+Example:
+>>> result = export_window(model, "out/model.tflite", quantization="int8",
+...                        representative_data=x_train)  # doctest: +SKIP
+>>> result.size_bytes, result.float_ops  # doctest: +SKIP
+"""
+
+import dataclasses
+import os
+import tempfile
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from suite.errors import SuiteError
+from suite.export import metadata, runtime, streaming
+
+QUANTIZATIONS = ("none", "dynamic", "float16", "int8")
+FORMS = ("window", "streaming")
+CALIBRATION_SAMPLES = 200
+"""Representative samples fed to the int8 calibration."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote and what is inside it."""
+
+    path: Path
+    """The `.tflite` file."""
+    metadata_path: Path
+    """Its JSON sidecar."""
+    form: str
+    """`"window"` or `"streaming"`."""
+    quantization: str
+    """One of `QUANTIZATIONS`."""
+    ops: tuple[str, ...]
+    """Distinct op names in the file, every subgraph."""
+    float_ops: tuple[str, ...]
+    """Ops that produce float32 (for int8: those that stayed float)."""
+    size_bytes: int
+    """File size."""
+
+
+def export(model, path, *, form: str = "window", **options) -> ExportResult:
+    """`export_window` or `export_streaming_step`, chosen by `form`."""
+    if form not in FORMS:
+        raise SuiteError(f"unknown form {form!r}; choose one of {FORMS}")
+    if form == "streaming":
+        if options.pop("sequence_length", None) is not None:
+            raise SuiteError(
+                "--sequence-length applies to the window form; a streaming "
+                "step always takes one time step"
+            )
+        return export_streaming_step(model, path, **options)
+    return export_window(model, path, **options)
+
+
+def export_window(
+    model,
+    path,
+    *,
+    sequence_length: int | None = None,
+    quantization: str = "none",
+    representative_data=None,
+    allow_flex: bool = False,
+    extras: Mapping | None = None,
+) -> ExportResult:
+    """Exports `model` for batch-1 windows; returns what was written.
+
+    Args:
+        model: a functional or Sequential keras model (any registry model).
+        path: the `.tflite` file to write (`.json` sidecar beside it).
+        sequence_length: fix the time axis (None keeps the model's).
+        quantization: one of `QUANTIZATIONS`.
+        representative_data: training inputs `[N, T, ...]` (or a list /
+            dict per input) for `"int8"` calibration.
+        allow_flex: permit Select-TF ops (the file then needs the Flex
+            delegate, which the stock runtime lacks).
+        extras: JSON values for the sidecar (normalization, vocabulary...).
+    """
+    _check_request(path, quantization, representative_data)
+    unroll = quantization == "int8"
+    if unroll:
+        sequence_length = _fixed_length(
+            model, sequence_length, representative_data
+        )
+    window = window_model(model, sequence_length=sequence_length, unroll=unroll)
+    calibration = None
+    if unroll:
+        calibration = _samples(window, _input_list(window, representative_data))
+    content = convert(
+        window,
+        quantization=quantization,
+        calibration=calibration,
+        allow_flex=allow_flex,
+    )
+    return _write(path, content, window, "window", quantization, extras)
+
+
+def export_streaming_step(
+    model,
+    path,
+    *,
+    quantization: str = "none",
+    representative_data=None,
+    allow_flex: bool = False,
+    extras: Mapping | None = None,
+) -> ExportResult:
+    """Exports the one-step streaming model of `model` (same arguments as
+    `export_window`; `representative_data` are windows, from which step
+    inputs and the states reached on them are drawn)."""
+    _check_request(path, quantization, representative_data)
+    base = window_model(model)
+    step = streaming.streaming_step_model(base)
+    streaming.check_step_parity(base, step)
+    calibration = None
+    if quantization == "int8":
+        calibration = _step_samples(base, representative_data)
+    content = convert(
+        step,
+        quantization=quantization,
+        calibration=calibration,
+        allow_flex=allow_flex,
+    )
+    data_count = len(base.inputs)
+    states = [
+        {"input": name, "output": streaming.STATE_OUTPUT_PREFIX + name}
+        for name in streaming.state_names(step, data_count)
+    ]
+    return _write(
+        path, content, step, "streaming", quantization, extras, states
+    )
+
+
+def window_model(
+    model,
+    *,
+    sequence_length: int | None = None,
+    unroll: bool = False,
+    batch_size: int | None = 1,
+):
+    """`model` rebuilt from its config with a static batch (weights copied).
+
+    Stateful layers become stateless (the export starts from zero state);
+    `unroll=True` unrolls every recurrent layer (needs a fixed length).
+    """
+    config = _model_config(model)
+    _check_length(model, sequence_length)
+    _edit_config(config, batch_size, sequence_length, unroll)
+    import suite.layers  # noqa: F401  (registers custom layers)
+
+    rebuilt = model.__class__.from_config(config)
+    _copy_weights(model, rebuilt)
+    for layer in rebuilt._flatten_layers(include_self=False):
+        if hasattr(layer, "use_cudnn"):
+            layer.use_cudnn = False  # CPU trace: no cuDNN op in the graph
+    return rebuilt
+
+
+def convert(model, *, quantization="none", calibration=None, allow_flex=False):
+    """Converts a static-batch keras model to `.tflite` bytes.
+
+    The signature's inputs are the model's input names, its outputs the
+    model's output names. Raises a `SuiteError` if the result would need
+    non-builtin ops and `allow_flex` is False.
+    """
+    import tensorflow as tf
+
+    specs = [tf.TensorSpec(t.shape, t.dtype, name=t.name) for t in model.inputs]
+    names = model.output_names
+
+    def serve(*args):
+        outputs = model(list(args) if len(args) > 1 else args[0])
+        return dict(zip(names, keras.tree.flatten(outputs), strict=True))
+
+    with tempfile.TemporaryDirectory() as folder, tf.device("/CPU:0"):
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint("serve", serve, input_signature=specs)
+        archive.write_out(folder, verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
+        _configure(converter, quantization, calibration, allow_flex)
+        try:
+            with warnings.catch_warnings():
+                # int8 calibration runs TF's own deprecated interpreter
+                warnings.filterwarnings(
+                    "ignore", message=r"(?s).*tf.lite.Interpreter is deprecated"
+                )
+                content = converter.convert()
+        except Exception as error:  # ConverterError and friends
+            raise SuiteError(_conversion_message(error, allow_flex)) from None
+    custom = runtime.custom_op_names(content)
+    if custom and not allow_flex:
+        raise SuiteError(
+            f"the converted model needs non-builtin ops {custom}, which the "
+            "stock LiteRT runtime cannot run; pass allow_flex=True "
+            "(--allow-flex) only if your device links the Flex delegate"
+        )
+    return content
+
+
+def _configure(converter, quantization, calibration, allow_flex):
+    import tensorflow as tf
+
+    supported = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if allow_flex:
+        supported.append(tf.lite.OpsSet.SELECT_TF_OPS)
+    converter.target_spec.supported_ops = supported
+    if allow_flex:  # keep TensorList ops as Flex rather than fail
+        converter._experimental_lower_tensor_list_ops = False
+    if quantization != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantization == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if quantization == "int8":
+        converter.representative_dataset = lambda: iter(calibration)
+
+
+def _conversion_message(error, allow_flex) -> str:
+    text = " ".join(str(error).split())
+    flex_hints = ("Flex", "Select TF", "TensorList", "not supported")
+    if not allow_flex and any(hint in text for hint in flex_hints):
+        return (
+            "conversion needs Select-TF (Flex) ops, which the stock LiteRT "
+            "runtime cannot run; export with a static batch of 1 (the "
+            "default) or pass allow_flex=True (--allow-flex) if the device "
+            f"links the Flex delegate. Converter said: {text[:300]}"
+        )
+    return f"TFLite conversion failed: {text[:400]}"
+
+
+def _write(path, content, model, form, quantization, extras, states=()):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.write_bytes(content)
+    os.replace(staging, path)
+    ops = runtime.op_names(content)
+    float_ops = runtime.float_op_names(content)
+    if not runtime.custom_op_names(content):
+        runtime.LiteRTModel(path)  # proves the stock runtime allocates it
+    sidecar = metadata.write_metadata(
+        path,
+        form=form,
+        quantization=quantization,
+        inputs=[_entry(t.name, t) for t in model.inputs],
+        outputs=[
+            _entry(name, t)
+            for name, t in zip(model.output_names, model.outputs, strict=True)
+        ],
+        states=states,
+        ops=ops,
+        float_ops=float_ops,
+        extras=extras,
+    )
+    return ExportResult(
+        path=path,
+        metadata_path=sidecar,
+        form=form,
+        quantization=quantization,
+        ops=tuple(ops),
+        float_ops=tuple(float_ops),
+        size_bytes=len(content),
+    )
+
+
+def _entry(name, tensor):
+    dtype = keras.backend.standardize_dtype(tensor.dtype)
+    return metadata.tensor_entry(name, tensor.shape, dtype)
+
+
+def _check_request(path, quantization, representative_data):
+    if Path(path).suffix != ".tflite":
+        raise SuiteError(f"export path must end with .tflite, got {path}")
+    if quantization not in QUANTIZATIONS:
+        raise SuiteError(
+            f"unknown quantization {quantization!r}; choose one of "
+            f"{QUANTIZATIONS}"
+        )
+    if quantization == "int8" and representative_data is None:
+        raise SuiteError(
+            "int8 quantization needs representative_data: a few hundred "
+            "training inputs to calibrate activation ranges"
+        )
+
+
+def _model_config(model):
+    if not isinstance(model, keras.Model) or not hasattr(model, "inputs"):
+        raise SuiteError(
+            f"export takes a keras.Model, got {type(model).__name__}"
+        )
+    try:
+        return model.get_config()
+    except NotImplementedError:
+        raise SuiteError(
+            f"model {model.name!r} ({type(model).__name__}) has no config to "
+            "rebuild from; export a functional or Sequential model"
+        ) from None
+
+
+def _check_length(model, sequence_length):
+    if sequence_length is None:
+        return
+    if sequence_length < 1:
+        raise SuiteError(f"sequence_length must be >= 1, got {sequence_length}")
+    current = model.inputs[0].shape[1] if len(model.inputs[0].shape) > 1 else 0
+    if current not in (None, sequence_length):
+        raise SuiteError(
+            f"model {model.name!r} takes windows of {current} steps; "
+            f"sequence_length={sequence_length} cannot change that"
+        )
+
+
+def _edit_config(node, batch_size, sequence_length, unroll):
+    """Static batch, fixed length, no state carry, optional unroll."""
+    if isinstance(node, list):
+        for item in node:
+            _edit_config(item, batch_size, sequence_length, unroll)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("class_name") == "InputLayer":
+        shape = list(node["config"]["batch_shape"])
+        shape[0] = batch_size
+        if sequence_length is not None and len(shape) > 1:
+            shape[1] = sequence_length
+        node["config"]["batch_shape"] = shape
+    if "stateful" in node:
+        node["stateful"] = False
+    if unroll and "unroll" in node:
+        node["unroll"] = True
+    for value in node.values():
+        _edit_config(value, batch_size, sequence_length, unroll)
+
+
+def _copy_weights(source, target):
+    values = {w.path: w for w in source.weights}
+    if all(w.path in values for w in target.weights):
+        for weight in target.weights:
+            weight.assign(values[weight.path])
+        return
+    target.set_weights(source.get_weights())
+
+
+def _fixed_length(model, sequence_length, representative_data):
+    if sequence_length is not None:
+        return sequence_length
+    current = model.inputs[0].shape[1]
+    if current is not None:
+        return current
+    first = _input_list(model, representative_data)[0]
+    return int(first.shape[1])
+
+
+def _input_list(model, data) -> list[np.ndarray]:
+    """Representative data as one array per model input, in input order."""
+    names = [t.name for t in model.inputs]
+    if isinstance(data, Mapping):
+        missing = set(names) - set(data)
+        if missing:
+            raise SuiteError(
+                f"representative_data lacks input(s) {sorted(missing)}"
+            )
+        arrays = [np.asarray(data[name]) for name in names]
+    elif isinstance(data, list | tuple):
+        arrays = [np.asarray(x) for x in data]
+    else:
+        arrays = [np.asarray(data)]
+    if len(arrays) != len(names) or any(len(a) == 0 for a in arrays):
+        raise SuiteError(
+            f"representative_data must give a non-empty batch for each of "
+            f"the inputs {names}"
+        )
+    return arrays
+
+
+def _samples(model, arrays, limit=CALIBRATION_SAMPLES) -> list[dict]:
+    """Up to `limit` batch-1 feeds `{input name: array}`, evenly spaced."""
+    count = len(arrays[0])
+    picks = _spread(count, limit)
+    feeds = []
+    for index in picks:
+        feed = {}
+        for tensor, array in zip(model.inputs, arrays, strict=True):
+            dtype = keras.backend.standardize_dtype(tensor.dtype)
+            sample = array[index : index + 1].astype(dtype)
+            if not _fits(tensor.shape[1:], sample.shape[1:]):
+                raise SuiteError(
+                    f"representative_data for {tensor.name!r} has samples of "
+                    f"shape {list(sample.shape[1:])}, the model takes "
+                    f"{list(tensor.shape[1:])}"
+                )
+            feed[tensor.name] = sample
+        feeds.append(feed)
+    return feeds
+
+
+def _fits(wanted, got) -> bool:
+    return len(wanted) == len(got) and all(
+        w is None or w == g for w, g in zip(wanted, got, strict=True)
+    )
+
+
+def _step_samples(base, representative_data, windows=32) -> list[dict]:
+    """Step feeds (inputs + states reached) from up to `windows` windows."""
+    arrays = _input_list(base, representative_data)
+    count = len(arrays[0])
+    picks = _spread(count, windows)
+    arrays = [a[picks] for a in arrays]
+    batch_step = streaming.streaming_step_model(base, batch_size=None)
+    data_count = len(base.inputs)
+    names = [t.name for t in batch_step.inputs]
+    states = [
+        np.zeros((len(picks), *t.shape[1:]), "float32")
+        for t in batch_step.inputs[data_count:]
+    ]
+    feeds = []
+    for t in range(arrays[0].shape[1]):
+        inputs = [a[:, t : t + 1] for a in arrays] + states
+        for row in range(len(picks)):
+            feeds.append(
+                {
+                    n: np.asarray(x[row : row + 1])
+                    for n, x in zip(names, inputs, strict=True)
+                }
+            )
+        outputs = batch_step(inputs, training=False)
+        states = [np.asarray(s) for s in outputs[-len(states) :]]
+    return [
+        _cast_feed(batch_step, feeds[i])
+        for i in _spread(len(feeds), CALIBRATION_SAMPLES)
+    ]
+
+
+def _spread(count: int, limit: int) -> np.ndarray:
+    """Up to `limit` evenly spaced indices into `count` items."""
+    return np.unique(np.linspace(0, count - 1, min(limit, count)).astype(int))
+
+
+def _cast_feed(model, feed):
+    return {
+        t.name: feed[t.name].astype(keras.backend.standardize_dtype(t.dtype))
+        for t in model.inputs
+    }

@@ -1,0 +1,260 @@
+"""TFLite export contract: builtin ops only, parity with Keras in the real
+LiteRT interpreter, streaming equals window, every quantization runs."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from suite.errors import SuiteError
+from suite.export import metadata, runtime, streaming, tflite
+from suite.models import registry
+from tests.models.test_registry import TINY_OPTIONS
+
+FEATURES = 3
+
+
+def _tiny(name, **options):
+    values = {
+        **TINY_OPTIONS[name],
+        "num_features": FEATURES,
+        "output_units": 2,
+        **options,
+    }
+    keras.utils.set_random_seed(0)
+    return registry.build(name, values)
+
+
+def _windows(count, steps, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(count, steps, FEATURES)).astype("float32")
+
+
+def _is_bidirectional(model):
+    return any(
+        isinstance(layer, keras.layers.Bidirectional)
+        for layer in model._flatten_layers(include_self=False)
+    )
+
+
+def _assert_builtin(result):
+    assert result.ops, "no ops listed"
+    assert not any(op.startswith("Flex") for op in result.ops), result.ops
+    assert runtime.custom_op_names(result.path) == []
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_registry_model_window_and_streaming_parity(name, tmp_path):
+    model = _tiny(name)
+    window = tflite.export_window(model, tmp_path / "window.tflite")
+    _assert_builtin(window)
+    lite = runtime.LiteRTModel(window.path)
+    for steps in (5, 9):  # free time axis: resized per call
+        x = _windows(1, steps, seed=steps)
+        np.testing.assert_allclose(
+            lite(x), np.asarray(model(x)), rtol=0, atol=1e-4
+        )
+    if _is_bidirectional(model):
+        with pytest.raises(SuiteError, match="Bidirectional.*window form"):
+            tflite.export_streaming_step(model, tmp_path / "step.tflite")
+        return
+    step = tflite.export_streaming_step(model, tmp_path / "step.tflite")
+    _assert_builtin(step)
+    assert "WHILE" not in step.ops  # one step is unrolled
+    session = runtime.StreamingSession(step.path)
+    x = _windows(1, 7, seed=3)
+    per_step = session.run(x)  # [T, 1, 2]: output after each step
+    np.testing.assert_allclose(
+        per_step[-1], lite(x), rtol=0, atol=1e-5
+    )  # streaming == window, both in LiteRT
+    np.testing.assert_allclose(
+        per_step[3], np.asarray(model(x[:, :4])), rtol=0, atol=1e-4
+    )
+    session.reset()
+    np.testing.assert_allclose(session.run(x), per_step, atol=1e-6)
+
+
+def test_tokens_per_step_head_streams_with_padding(tmp_path):
+    model = _tiny(
+        "stacked_lstm",
+        vocab_size=11,
+        embedding_dim=4,
+        output_units=11,
+        return_sequences=True,
+    )
+    tokens = np.array([[3, 7, 1, 0, 0, 9]], dtype="int32")  # 0 = padding
+    expected = np.asarray(model(tokens))  # [1, 6, 11], values ~1e-3
+    window = tflite.export_window(model, tmp_path / "window.tflite")
+    np.testing.assert_allclose(
+        runtime.LiteRTModel(window.path)(tokens), expected, atol=1e-6
+    )
+    step = tflite.export_streaming_step(model, tmp_path / "step.tflite")
+    per_step = runtime.StreamingSession(step.path).run(tokens[0])
+    got = np.concatenate(list(per_step), axis=1)
+    real = tokens[0] != 0  # a padding step keeps the state, outputs zeros
+    np.testing.assert_allclose(got[:, real], expected[:, real], atol=1e-6)
+    assert np.all(got[:, ~real] == 0.0)
+
+
+def test_keras_step_model_matches_window_model():
+    model = _tiny("gru", return_sequences=True)
+    step = streaming.streaming_step_model(model)
+    names = [t.name for t in step.inputs]
+    assert names == ["features", "recurrent_1_state_0", "recurrent_2_state_0"]
+    assert step.output_names[1:] == [
+        "next_recurrent_1_state_0",
+        "next_recurrent_2_state_0",
+    ]
+    x = _windows(1, 5)
+    per_step = streaming.step_over_window(step, [x], num_states=2)
+    expected, got = streaming.match_steps(model(x), [s[0] for s in per_step])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_stateful_model_exports_from_zero_state(tmp_path):
+    model = _tiny("stacked_lstm", batch_size=1, stateful=True)
+    x = _windows(1, 5)
+    fresh = np.asarray(model(x))
+    carried = np.asarray(model(x))  # second call starts from carried state
+    assert not np.allclose(fresh, carried, atol=1e-4)
+    result = tflite.export_window(model, tmp_path / "window.tflite")
+    np.testing.assert_allclose(
+        runtime.LiteRTModel(result.path)(x), fresh, atol=1e-4
+    )
+
+
+@pytest.mark.parametrize("quantization", ["dynamic", "float16", "int8"])
+def test_quantized_window_converts_and_runs(quantization, tmp_path):
+    model = _tiny("stacked_lstm", units=(8, 8))
+    train = _windows(64, 6, seed=1)
+    result = tflite.export_window(
+        model,
+        tmp_path / f"{quantization}.tflite",
+        quantization=quantization,
+        representative_data=train,
+    )
+    _assert_builtin(result)
+    x = _windows(8, 6, seed=2)
+    got = runtime.LiteRTModel(result.path).predict(x)
+    expected = np.asarray(model(x))
+    tolerance = {"dynamic": 1e-3, "float16": 1e-3, "int8": 0.05}[quantization]
+    np.testing.assert_allclose(got, expected, atol=tolerance)
+    if quantization == "int8":
+        assert "WHILE" not in result.ops  # reached through the unrolled graph
+        assert "FULLY_CONNECTED" not in result.float_ops
+        meta = metadata.read_metadata(result.path)
+        assert meta["inputs"][0]["shape"] == [1, 6, FEATURES]  # fixed length
+        assert meta["float_ops"] == list(result.float_ops)
+
+
+def test_int8_streaming_step_calibrates_on_states(tmp_path):
+    model = _tiny("stacked_lstm", units=(8, 8))
+    result = tflite.export_streaming_step(
+        model,
+        tmp_path / "step.tflite",
+        quantization="int8",
+        representative_data=_windows(64, 6, seed=1),
+    )
+    _assert_builtin(result)
+    assert "FULLY_CONNECTED" not in result.float_ops
+    x = _windows(1, 6, seed=2)
+    got = runtime.StreamingSession(result.path).run(x)[-1]
+    np.testing.assert_allclose(got, np.asarray(model(x)), atol=0.05)
+
+
+def test_metadata_sidecar_describes_streaming_export(tmp_path):
+    model = _tiny("gru")
+    extras = {"mean": [0.5, 1.0, 2.0], "labels": ["a", "b"]}
+    result = tflite.export_streaming_step(
+        model, tmp_path / "step.tflite", extras=extras
+    )
+    assert result.metadata_path == tmp_path / "step.json"
+    meta = json.loads(result.metadata_path.read_text())
+    assert meta["form"] == "streaming" and meta["quantization"] == "none"
+    assert meta["inputs"][0] == {
+        "name": "features",
+        "shape": [1, 1, FEATURES],
+        "dtype": "float32",
+    }
+    assert meta["states"] == [
+        {"input": "recurrent_1_state_0", "output": "next_recurrent_1_state_0"},
+        {"input": "recurrent_2_state_0", "output": "next_recurrent_2_state_0"},
+    ]
+    assert meta["outputs"][0]["name"] == "head"
+    assert meta["extras"] == extras
+    assert meta["ops"] == list(result.ops)
+    assert result.size_bytes == result.path.stat().st_size
+
+
+def test_dynamic_batch_needs_flex_and_is_refused(tmp_path):
+    model = _tiny("stacked_lstm")  # batch None: the Keras default export
+    with pytest.raises(SuiteError, match="Flex.*allow_flex"):
+        tflite.convert(model)
+    content = tflite.convert(model, allow_flex=True)
+    flex = runtime.custom_op_names(content)
+    assert flex and all(op.startswith("Flex") for op in flex)
+    path = tmp_path / "flex.tflite"
+    path.write_bytes(content)
+    with pytest.raises(SuiteError, match="cannot run flex.tflite.*Flex"):
+        runtime.LiteRTModel(path)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"quantization": "int4"}, "unknown quantization 'int4'"),
+        ({"quantization": "int8"}, "needs representative_data"),
+        ({"sequence_length": 9}, "takes windows of 6 steps"),
+        ({"form": "streaming", "sequence_length": 6}, "window form"),
+        ({"form": "sideways"}, "unknown form"),
+    ],
+)
+def test_bad_requests_are_refused(options, message, tmp_path):
+    model = _tiny("stacked_lstm", sequence_length=6)
+    with pytest.raises(SuiteError, match=message):
+        tflite.export(model, tmp_path / "m.tflite", **options)
+    assert not (tmp_path / "m.tflite").exists()
+
+
+def test_bad_path_and_extras_are_refused(tmp_path):
+    model = _tiny("simple_rnn")
+    with pytest.raises(SuiteError, match="must end with .tflite"):
+        tflite.export_window(model, tmp_path / "m.lite")
+    with pytest.raises(SuiteError, match="JSON-serializable"):
+        tflite.export_window(
+            model, tmp_path / "m.tflite", extras={"mean": np.zeros(2)}
+        )
+
+
+def _functional(middle):
+    inputs = keras.Input((None, FEATURES), name="features")
+    x = middle(inputs)
+    return keras.Model(inputs, keras.layers.Dense(2, name="head")(x))
+
+
+def test_causal_conv_streams_with_an_input_buffer(tmp_path):
+    keras.utils.set_random_seed(0)
+    conv = keras.layers.Conv1D(
+        4, 3, padding="causal", dilation_rate=2, name="conv"
+    )
+    model = _functional(lambda x: keras.layers.LSTM(4, name="lstm")(conv(x)))
+    result = tflite.export_streaming_step(model, tmp_path / "step.tflite")
+    meta = metadata.read_metadata(result.path)
+    buffer = meta["inputs"][1]
+    assert buffer["name"] == "conv_buffer"
+    assert buffer["shape"] == [1, 4, FEATURES]  # (3 - 1) * 2 past inputs
+    x = _windows(1, 8)
+    got = runtime.StreamingSession(result.path).run(x)[-1]
+    np.testing.assert_allclose(got, np.asarray(model(x)), atol=1e-4)
+
+
+def test_layer_mixing_time_steps_cannot_stream(tmp_path):
+    def lstm_then_mean(x):
+        x = keras.layers.LSTM(4, return_sequences=True)(x)
+        return keras.layers.GlobalAveragePooling1D()(x)
+
+    model = _functional(lstm_then_mean)
+    with pytest.raises(SuiteError, match="cannot stream.*window form"):
+        tflite.export_streaming_step(model, tmp_path / "step.tflite")
+    assert not (tmp_path / "step.tflite").exists()
