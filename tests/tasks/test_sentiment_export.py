@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("suite.export.tflite")  # issue 4's exporter
-
+pytestmark = pytest.mark.slow  # trains a tiny model, converts, subprocess
 from suite.cli.main import main  # noqa: E402
 from suite.tasks import sentiment  # noqa: E402
 
