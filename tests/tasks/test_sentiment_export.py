@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from suite.cli.main import main
+from suite.tasks import sentiment
+
 pytestmark = pytest.mark.slow  # trains a tiny model, converts, subprocess
-from suite.cli.main import main  # noqa: E402
-from suite.tasks import sentiment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = [
