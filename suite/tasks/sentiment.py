@@ -448,3 +448,13 @@ def export_tflite(run: SentimentRun, path=None, quantization: str = "none"):
             "class_names": list(run.class_names),
         },
     )
+
+
+def export_run(folder, out, form: str = "window", quantization: str = "none"):
+    """`suite export RUN` for a sentiment run: the token-ids classifier."""
+    if form != "window":
+        raise SuiteError(
+            "sentiment models read the whole text in both directions; "
+            "export them with --form window (the default)"
+        )
+    return export_tflite(load_run(folder), out, quantization)

@@ -1,5 +1,6 @@
 """Sentiment LiteRT export: builtin ops, parity, TensorFlow-free runtime."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,12 @@ def test_cli_export_and_tensorflow_free_predict(run_folder, capsys):
         sentiment.load_run(run_folder), ["a truly great film"]
     )[0][0]
     assert label == keras_label and 0.5 <= float(probability) <= 1.0
+
+
+def test_generic_suite_export_ships_the_token_model(run_folder, tmp_path):
+    out = tmp_path / "window.tflite"
+    assert main(["export", str(run_folder), "--out", str(out)]) == 0
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["inputs"][0]["name"] == "tokens"
+    assert meta["extras"]["class_names"] == ["neg", "pos"]
+    assert main(["export", str(run_folder), "--form", "streaming"]) == 2
