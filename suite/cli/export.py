@@ -59,6 +59,11 @@ def _export(args) -> int:
 
     folder = runs.resolve_run(args.run)
     saved = runs.load_config(folder)
+    task_export = _task_hook(saved.get("task"), "export_run")
+    if task_export is not None:  # the task knows which sub-model ships
+        out = args.out or folder / f"{args.form}-{args.quantization}.tflite"
+        _report(task_export(folder, out, args.form, args.quantization))
+        return 0
     model = runs.load_model(folder)
     data = None
     if args.quantization == "int8":
@@ -74,12 +79,16 @@ def _export(args) -> int:
         allow_flex=args.allow_flex,
         extras={"run": folder.name, "run_config": saved},
     )
+    _report(result)
+    return 0
+
+
+def _report(result) -> None:
     print(f"wrote {result.path} ({result.size_bytes / 1024:.1f} KiB)")
     print(f"metadata {result.metadata_path}")
     print(f"ops: {', '.join(result.ops)}")
     if result.quantization == "int8":
         print(f"ops still in float: {', '.join(result.float_ops) or 'none'}")
-    return 0
 
 
 def _representative(path, saved: dict, folder: Path):
@@ -94,7 +103,7 @@ def _representative(path, saved: dict, folder: Path):
         if isinstance(loaded, np.ndarray):
             return loaded
         return {name: loaded[name] for name in loaded.files}
-    hook = _task_hook(saved.get("task"))
+    hook = _task_hook(saved.get("task"), "representative_inputs")
     if hook is None:
         raise SuiteError(
             "int8 needs training inputs to calibrate: pass "
@@ -103,11 +112,12 @@ def _representative(path, saved: dict, folder: Path):
     return hook(folder)
 
 
-def _task_hook(task):
+def _task_hook(task, name: str):
+    """`suite.tasks.<task>.<name>` if the task module defines it."""
     if not task:
         return None
     try:
         module = importlib.import_module(f"suite.tasks.{task}")
     except ImportError:
         return None
-    return getattr(module, "representative_inputs", None)
+    return getattr(module, name, None)

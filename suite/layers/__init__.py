@@ -11,6 +11,7 @@ from suite.layers.lstm_variants import (
 )
 from suite.layers.mlstm import MLSTM, MLSTMCell
 from suite.layers.normalization import MultiHeadLayerNorm
+from suite.layers.pooling import SequencePooling
 from suite.layers.sequence import CausalDepthwiseConv1D, LastValidStep
 from suite.layers.slstm import SLSTM, SLSTMCell
 
@@ -28,6 +29,7 @@ __all__ = [
     "PowerLawForgetBias",
     "SLSTM",
     "SLSTMCell",
+    "SequencePooling",
     "VARIANTS",
     "VariantLSTM",
     "VariantLSTMCell",
