@@ -31,6 +31,14 @@ PRESETS = {
         "dropout_rate": 0.5,
         "pooling": "max_mean",
     },
+    # pooled + recurrent dropout, against the overfitting after epoch 2.
+    "pooled_rd": {
+        "units": (64,),
+        "embedding_dim": 128,
+        "dropout_rate": 0.5,
+        "recurrent_dropout_rate": 0.3,
+        "pooling": "max_mean",
+    },
     # The classic keras-io form: 2x BiLSTM(64), last state (task default).
     "classic": {"units": (64, 64), "embedding_dim": 128, "dropout_rate": 0.2},
 }
@@ -44,7 +52,7 @@ def imdb(args) -> dict:
         epochs=args.epochs,
         batch_size=64,
         patience=2,
-        max_tokens=20000,
+        max_tokens=args.max_tokens,
         sequence_length=args.sequence_length,
         limit=args.limit,
         model_options=PRESETS[args.preset],
@@ -58,6 +66,7 @@ def imdb(args) -> dict:
         "run": str(run),
         "preset": PRESETS[args.preset],
         "sequence_length": args.sequence_length,
+        "max_tokens": args.max_tokens,
         "limit": args.limit,
         "wall_seconds_total": round(wall, 1),
         **{k: v for k, v in metrics.items() if k != "history"},
@@ -194,6 +203,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--sequence-length", type=int, default=500)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--max-tokens", type=int, default=20000)
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--run-name", default=IMDB_RUN)
     parser.add_argument("--reviews", type=int, default=1000)
@@ -209,7 +219,7 @@ def main() -> None:
     line = json.dumps(figure, default=str)
     print(line)
     RESULTS.mkdir(exist_ok=True)
-    name = f"sentiment_{figure['figure']}{args.tag}.json"
+    name = f"sentiment_{figure['figure']}{args.tag}.json"  # --tag: variants
     (RESULTS / name).write_text(line + "\n")
 
 
