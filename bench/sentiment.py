@@ -39,6 +39,13 @@ PRESETS = {
         "recurrent_dropout_rate": 0.3,
         "pooling": "max_mean",
     },
+    # wider BiLSTM(128) with max+mean pooling.
+    "pooled_wide": {
+        "units": (128,),
+        "embedding_dim": 128,
+        "dropout_rate": 0.4,
+        "pooling": "max_mean",
+    },
     # The classic keras-io form: 2x BiLSTM(64), last state (task default).
     "classic": {"units": (64, 64), "embedding_dim": 128, "dropout_rate": 0.2},
 }
