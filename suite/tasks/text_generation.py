@@ -423,30 +423,39 @@ def generate_run(
 
 
 def export_litert(
-    model, vocab: Vocabulary, path, quantization: str = "none"
+    model,
+    vocab: Vocabulary,
+    path,
+    quantization: str = "none",
+    representative_data=None,
 ) -> tflite.ExportResult:
     """Writes the streaming-step `.tflite` (token + states in, logits +
     states out) with the vocabulary in its sidecar, for
-    `sampling.LiteRTStepper`."""
+    `sampling.LiteRTStepper`. int8 needs `representative_data`: training
+    sequences `[N, T]` of token ids."""
     return tflite.export_streaming_step(
         model,
         path,
         quantization=quantization,
-        representative_data=(
-            None if quantization != "int8" else _calibration_tokens(vocab)
-        ),
+        representative_data=representative_data,
         extras={"task": "text_generation", "vocabulary": vocab.to_dict()},
     )
 
 
-def _calibration_tokens(vocab: Vocabulary) -> np.ndarray:
-    rng = np.random.default_rng(0)
-    first = max(vocab.special_ids) + 1
-    return rng.integers(first, vocab.size, size=(32, 16)).astype("int32")
+def representative_inputs(folder, count: int = 64, length: int = 32):
+    """Training sequences of a saved run, for int8 calibration (also
+    used by `suite export RUN --quantization int8`)."""
+    folder = runs.resolve_run(folder)
+    saved = runs.load_config(folder)
+    config = configs.from_dict(TextGenConfig, saved["config"])
+    data = prepare(config, vocab=Vocabulary.from_dict(saved["vocabulary"]))
+    return data.x_train[:count, :length]
 
 
 def export_run(run, path=None, quantization: str = "none"):
-    """Exports a saved run's step model (default: RUN/streaming.tflite)."""
+    """Exports a saved run's step model (default:
+    RUN/streaming-<quantization>.tflite)."""
     _, vocab, model, folder = load_run(run)
     path = Path(path) if path else folder / f"streaming-{quantization}.tflite"
-    return export_litert(model, vocab, path, quantization)
+    data = representative_inputs(folder) if quantization == "int8" else None
+    return export_litert(model, vocab, path, quantization, data)
