@@ -81,7 +81,9 @@ def _train_parser(actions) -> None:
 
 
 def _sampling_arguments(parser) -> None:
-    parser.add_argument("--prompt", default="\n", help="text to continue")
+    parser.add_argument(
+        "--prompt", default="\n", help="text to continue (\\n = newline)"
+    )
     parser.add_argument(
         "--temperature", type=float, default=1.0, help="0 = greedy"
     )
@@ -89,7 +91,10 @@ def _sampling_arguments(parser) -> None:
     parser.add_argument("--top-p", type=float, default=1.0, help="1 = off")
     parser.add_argument("--max-length", type=int, default=500)
     parser.add_argument(
-        "--stop", action="append", default=[], help="stop string (repeat)"
+        "--stop",
+        action="append",
+        default=[],
+        help="stop string, repeatable (\\n = newline)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -181,25 +186,31 @@ def _generate(args) -> int:
         top_k=args.top_k,
         top_p=args.top_p,
         max_length=args.max_length,
-        stop=tuple(args.stop),
+        stop=tuple(_unescape(s) for s in args.stop),
         seed=args.seed,
     )
     if bool(args.run) == bool(args.litert):
         raise SuiteError("give either a run or --litert FILE.tflite")
-    echo = _Echo(args.prompt)
+    prompt = _unescape(args.prompt)
+    echo = _Echo(prompt)
     if args.litert:
         if args.mode != "stateful":
             raise SuiteError("--litert runs the stateful step model only")
         stepper = sampling.LiteRTStepper(args.litert)
         vocab = sampling.litert_vocabulary(args.litert)
-        sampling.generate(stepper, vocab, args.prompt, config, echo)
+        sampling.generate(stepper, vocab, prompt, config, echo)
     else:
         from suite.tasks import text_generation as tg
 
-        tg.generate_run(args.run, args.prompt, config, args.mode, echo)
+        tg.generate_run(args.run, prompt, config, args.mode, echo)
     echo("")
     sys.stdout.write("\n")
     return 0
+
+
+def _unescape(text: str) -> str:
+    """Shell-friendly escapes: a typed \\n is a newline, \\t a tab."""
+    return text.replace("\\n", "\n").replace("\\t", "\t")
 
 
 class _Echo:

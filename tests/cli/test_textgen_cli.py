@@ -50,6 +50,13 @@ def test_train_generate_export_and_litert(corpus_file, tmp_path, capsys):
     litert = ["textgen", "generate", "--litert", str(tflite), *sampling]
     assert main(litert) == 0
     assert capsys.readouterr().out == keras_text
+    generic = tmp_path / "generic.tflite"
+    export = ["export", "shells", "--form", "streaming", "--out", str(generic)]
+    assert main(export) == 0  # `suite export` carries the vocabulary too
+    capsys.readouterr()
+    litert[3] = str(generic)
+    assert main(litert) == 0
+    assert capsys.readouterr().out == keras_text
     assert main(["textgen", "evaluate", "shells"]) == 0
     assert '"val_loss"' in capsys.readouterr().out
 
@@ -95,3 +102,9 @@ def test_real_process_exit_code(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: text file")
     assert "Traceback" not in done.stderr
+
+
+def test_prompt_and_stop_escapes():
+    from suite.cli import textgen
+
+    assert textgen._unescape(r"ROMEO:\n\tx") == "ROMEO:\n\tx"
