@@ -36,6 +36,7 @@ def _train(corpus_file, *extra) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_train_generate_export_and_litert(corpus_file, tmp_path, capsys):
     assert main(_train(corpus_file, "--run-name", "shells")) == 0
     out = capsys.readouterr().out
@@ -83,6 +84,7 @@ def test_bad_input_is_one_line_and_exit_2(corpus_file, tmp_path, capsys):
     assert "top_p in (0, 1]" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_real_process_exit_code(tmp_path):
     done = subprocess.run(
         [
