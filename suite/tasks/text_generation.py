@@ -202,6 +202,7 @@ def build(config: TextGenConfig, data: PreparedText) -> keras.Model:
     training.set_seed(config.seed)
     spec = model_config(config, data.vocab.size)
     model = registry.build_from_config(config.model, spec)
+    _refuse_bidirectional(model)
     model.compile(
         optimizer=training.make_optimizer(
             config.learning_rate, config.clipnorm
@@ -209,6 +210,16 @@ def build(config: TextGenConfig, data: PreparedText) -> keras.Model:
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     return model
+
+
+def _refuse_bidirectional(model) -> None:
+    layers = model._flatten_layers(include_self=False)
+    if any(isinstance(layer, keras.layers.Bidirectional) for layer in layers):
+        raise SuiteError(
+            f"model {model.name!r} is bidirectional: it would read the very "
+            "token it must predict; a language model must be causal, so use "
+            "stacked_lstm, gru or another one-directional model"
+        )
 
 
 class TimeLimit(keras.callbacks.Callback):

@@ -127,6 +127,9 @@ def test_bad_corpora_and_options(tmp_path):
         tg.prepare(TINY, text="abcdefghijklmnopqrstuvwxyz")
     with pytest.raises(SuiteError, match="unknown model 'transformer'"):
         tg.TextGenConfig(model="transformer")
+    vocab = corpus.fit_vocabulary("abc", "char")
+    with pytest.raises(SuiteError, match="must be causal"):
+        tg.build(dataclasses.replace(TINY, model="bilstm"), _data_stub(vocab))
     with pytest.raises(SuiteError, match="level must be one of"):
         tg.TextGenConfig(level="byte")
     with pytest.raises(SuiteError, match="unknown generation mode"):
