@@ -7,7 +7,7 @@ in the same process, times the generation of 500 characters: stateful
 token, in Keras and in LiteRT (float32 streaming-step and window exports),
 medians over repeats. Ends with a sample and its settings.
 
-    python -m bench.text_generation --minutes 29
+    python -m bench.text_generation --units 384,384 --minutes 25
     python -m bench.text_generation --minutes 2 --no-generation  # trial
 """
 
@@ -29,14 +29,14 @@ LENGTH = 500
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="stacked_lstm")
-    parser.add_argument("--units", default="512,512")
+    parser.add_argument("--units", default="384,384")
     parser.add_argument("--embedding-dim", type=int, default=64)
     parser.add_argument("--sequence-length", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--dropout", type=float, default=0.1)
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--minutes", type=float, default=29.0)
+    parser.add_argument("--minutes", type=float, default=25.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-generation", action="store_true")
     parser.add_argument("--run-name", default="bench-textgen-char")
