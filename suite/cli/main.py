@@ -17,14 +17,14 @@ EXIT_BAD_INPUT = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from suite.cli import export, forecast, general
+    from suite.cli import export, forecast, general, speech
 
     parser = argparse.ArgumentParser(
         prog="suite",
         description="Recurrent sequence models: train, evaluate, export.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (general, forecast, export):
+    for module in (general, forecast, export, speech):
         module.add_parser(subparsers)
     return parser
 

@@ -1,5 +1,5 @@
 """Custom Keras objects; importing this package registers them for loading."""
 
-from suite.layers.losses import PinballLoss
+from suite.layers.losses import CTCLoss, PinballLoss
 
-__all__ = ["PinballLoss"]
+__all__ = ["CTCLoss", "PinballLoss"]

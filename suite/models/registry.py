@@ -12,7 +12,7 @@ import keras
 
 from suite import configs
 from suite.errors import SuiteError
-from suite.models import recurrent
+from suite.models import conv_recurrent, recurrent
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +53,12 @@ _SPECS = (
         recurrent.build_simple_rnn,
         recurrent.RecurrentConfig,
         "stacked vanilla SimpleRNN layers (baseline)",
+    ),
+    ModelSpec(
+        "conv_bilstm_ctc",
+        conv_recurrent.build_conv_bilstm_ctc,
+        conv_recurrent.ConvBiLSTMCTCConfig,
+        "Conv1D+BatchNorm front end, BiLSTMs, per-frame logits (CTC)",
     ),
 )
 

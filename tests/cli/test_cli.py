@@ -19,8 +19,8 @@ def test_unknown_model_is_one_line_exit_2(capsys):
     assert main(["forecast", "train", "--model", "lstmx"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        "error: unknown model 'lstmx'; choose one of bilstm, gru, "
-        "simple_rnn, stacked_lstm (see `suite models`)"
+        "error: unknown model 'lstmx'; choose one of bilstm, "
+        "conv_bilstm_ctc, gru, simple_rnn, stacked_lstm (see `suite models`)"
     ]
 
 

@@ -13,6 +13,12 @@ TINY_OPTIONS = {
     "bilstm": {"units": (4, 4)},
     "gru": {"units": (4, 4)},
     "simple_rnn": {"units": (4, 4)},
+    "conv_bilstm_ctc": {
+        "conv_filters": (4,),
+        "conv_strides": (1,),
+        "kernel_size": 3,
+        "units": (4, 4),
+    },
 }
 
 

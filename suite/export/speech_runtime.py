@@ -1,0 +1,64 @@
+"""Speech transcription on a device: NumPy features, LiteRT, NumPy decoding.
+
+Loads an acoustic model exported by `suite.tasks.speech` (`acoustic.tflite`
++ its JSON sidecar with the feature settings and vocabulary), computes the
+log-mel features with `suite.data.audio.log_mel_numpy` (matches the
+tf.signal features the model was trained on to about 1e-4), runs the
+per-frame probabilities in the stock LiteRT interpreter and decodes them
+greedily or by CTC prefix beam search (`suite.tasks.ctc`). No TensorFlow.
+
+Example:
+>>> recognizer = SpeechTranscriber("saved_models/run/acoustic.tflite")
+... # doctest: +SKIP
+>>> recognizer.transcribe_file("digits.wav")  # doctest: +SKIP
+'4071'
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from suite.data import audio
+from suite.errors import SuiteError
+from suite.export.runtime import LiteRTModel
+from suite.tasks import ctc
+
+
+class SpeechTranscriber:
+    """A speech `.tflite` export plus feature extraction and decoding.
+
+    Args:
+        path: the acoustic model `.tflite` (sidecar `.json` beside it).
+        beam_width: 1 decodes greedily, more runs prefix beam search.
+        num_threads: interpreter threads.
+    """
+
+    def __init__(self, path, *, beam_width: int = 1, num_threads: int = 1):
+        self.model = LiteRTModel(path, num_threads=num_threads)
+        extras = self.model.metadata.get("extras", {})
+        if extras.get("task") != "speech":
+            raise SuiteError(
+                f"{Path(path).name} is not a speech export (its sidecar has "
+                "no speech extras); export it with suite.tasks.speech"
+            )
+        self.vocabulary = extras["vocabulary"]
+        self.spec = audio.FeatureSpec(**extras["features"])
+        self.beam_width = beam_width
+
+    def probabilities(self, samples) -> np.ndarray:
+        """Checked samples at the model rate -> `[T', V + 1]`."""
+        features = audio.features_for(samples, self.spec, backend="numpy")
+        return self.model(features[None])[0]
+
+    def transcribe_samples(self, samples, rate=None) -> str:
+        if rate is not None:
+            audio.check_rate(rate)
+            samples = audio.resample(samples, rate, self.spec.sample_rate)
+        audio.check_signal(samples, self.spec)
+        probs = self.probabilities(samples)
+        if self.beam_width <= 1:
+            return ctc.greedy_decode(probs, self.vocabulary)
+        return ctc.beam_search_decode(probs, self.vocabulary, self.beam_width)
+
+    def transcribe_file(self, path) -> str:
+        return self.transcribe_samples(audio.load_audio(path, self.spec))
