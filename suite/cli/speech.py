@@ -63,13 +63,14 @@ def _train(args) -> int:
         options["units"] = tuple(int(u) for u in args.units.split(","))
     if args.dropout is not None:
         options["dropout_rate"] = args.dropout
+    defaults = speech.SpeechConfig().model_options
     config = speech.SpeechConfig(
         data=args.data,
         transcripts=args.transcripts,
         sample_rate=args.sample_rate,
         connected_train=args.connected_train,
         spec_augment=not args.no_spec_augment,
-        model_options=options,
+        model_options={**defaults, **options},
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,

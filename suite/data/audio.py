@@ -101,7 +101,7 @@ def read_wav(path) -> tuple[int, np.ndarray]:
         warnings.simplefilter("always")
         try:
             rate, data = wavfile.read(path)
-        except (ValueError, EOFError, OSError) as error:
+        except Exception as error:  # scipy raises ValueError, struct.error...
             raise SuiteError(
                 f"{path.name} is not a readable WAV file ({error}); convert "
                 "it to PCM or float WAV, e.g. `ffmpeg -i in -ar 16000 "
