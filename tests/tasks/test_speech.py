@@ -142,3 +142,30 @@ def test_transcripts_outside_the_vocabulary_are_refused(tmp_path):
     config = speech.SpeechConfig(data=str(tmp_path))
     with pytest.raises(SuiteError, match=r"'maybe' has character\(s\)"):
         speech.prepare(config)
+
+
+def test_batches_pack_strided_frames_and_unpadded_labels():
+    lengths = [9, 4, 12, 7, 3]
+    texts = ["12", "3", "4556", "7", "00"]
+    subset = speech.UtteranceSet(
+        features=[np.full((n, 2), n, "float32") for n in lengths],
+        texts=texts,
+        seconds=np.zeros(5),
+    )
+    batches = speech.CTCBatches(
+        subset, "0123456789", (2,), batch_size=2, seed=0
+    )
+    # "00" needs 3 frames (a blank between repeats) but has ceil(3/2) = 2
+    assert batches.dropped == 1
+    seen = {}
+    for i in range(len(batches)):
+        x, y = batches[i]
+        for row in range(len(x)):
+            n = int(x[row, 0, 0])
+            assert np.all(x[row, :n] == n) and np.all(x[row, n:] == 0)
+            seen[n] = y[row]
+    assert sorted(seen) == [4, 7, 9, 12]  # length-sorted buckets
+    # ceil(9/2) frames, "12" padded with 0 to the batch's longest labels
+    np.testing.assert_array_equal(seen[9], [5, 2, 3, 0, 0])
+    np.testing.assert_array_equal(seen[4], [2, 4])  # 2 frames; "3"
+    np.testing.assert_array_equal(seen[12], [6, 5, 6, 6, 7])  # "4556"
