@@ -306,8 +306,7 @@ def pad_features(features) -> np.ndarray:
 def train(config: SpeechConfig, data: SpeechData, model) -> dict:
     """Fits with early stopping on the validation CTC loss."""
     strides = strides_of(model_config(config, data.vocabulary))
-    make = CTCBatches
-    train_batches = make(
+    train_batches = CTCBatches(
         data.sets["train"],
         data.vocabulary,
         strides,
@@ -315,7 +314,7 @@ def train(config: SpeechConfig, data: SpeechData, model) -> dict:
         seed=config.seed,
         augment=config.spec_augment,
     )
-    val_batches = make(
+    val_batches = CTCBatches(
         data.sets["val"],
         data.vocabulary,
         strides,
