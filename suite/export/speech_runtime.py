@@ -1,7 +1,9 @@
 """Speech transcription on a device: NumPy features, LiteRT, NumPy decoding.
 
 Loads an acoustic model exported by `suite.tasks.speech` (`acoustic.tflite`
-+ its JSON sidecar with the feature settings and vocabulary), computes the
++ its JSON sidecar with the feature settings and vocabulary; a speech run
+exported with `suite export RUN [--quantization ...]` works too, its logits
+get a NumPy softmax), computes the
 log-mel features with `suite.data.audio.log_mel_numpy` (matches the
 tf.signal features the model was trained on to about 1e-4), runs the
 per-frame probabilities in the stock LiteRT interpreter and decodes them
@@ -35,20 +37,23 @@ class SpeechTranscriber:
 
     def __init__(self, path, *, beam_width: int = 1, num_threads: int = 1):
         self.model = LiteRTModel(path, num_threads=num_threads)
-        extras = self.model.metadata.get("extras", {})
-        if extras.get("task") != "speech":
+        info = _speech_extras(self.model.metadata.get("extras", {}))
+        if info is None:
             raise SuiteError(
                 f"{Path(path).name} is not a speech export (its sidecar has "
-                "no speech extras); export it with suite.tasks.speech"
+                "no speech settings); export a speech run with "
+                "`suite export RUN` or suite.tasks.speech"
             )
-        self.vocabulary = extras["vocabulary"]
-        self.spec = audio.FeatureSpec(**extras["features"])
+        self.vocabulary = info["vocabulary"]
+        self.spec = audio.FeatureSpec(**info["features"])
         self.beam_width = beam_width
+        self.returns_logits = self.model.output_names != ["probabilities"]
 
     def probabilities(self, samples) -> np.ndarray:
         """Checked samples at the model rate -> `[T', V + 1]`."""
         features = audio.features_for(samples, self.spec, backend="numpy")
-        return self.model(features[None])[0]
+        outputs = self.model(features[None])[0]
+        return ctc.softmax(outputs) if self.returns_logits else outputs
 
     def transcribe_samples(self, samples, rate=None) -> str:
         if rate is not None:
@@ -62,3 +67,12 @@ class SpeechTranscriber:
 
     def transcribe_file(self, path) -> str:
         return self.transcribe_samples(audio.load_audio(path, self.spec))
+
+
+def _speech_extras(extras):
+    """The speech settings of a sidecar: written by the speech task's
+    export, or inside `run_config` when `suite export RUN` wrote it."""
+    for candidate in (extras, extras.get("run_config", {})):
+        if candidate.get("task") == "speech":
+            return candidate
+    return None

@@ -95,6 +95,33 @@ def test_cli_transcribes_with_keras_and_litert(trained, data_dir, capsys):
 
 
 @pytest.mark.slow
+def test_generic_export_cli_gives_a_usable_speech_model(
+    trained, data_dir, tmp_path, capsys
+):
+    from suite.export.speech_runtime import SpeechTranscriber
+
+    _, run, _, _ = trained
+    out = tmp_path / "dynamic.tflite"
+    assert (
+        main(
+            ["export", str(run), "--quantization", "dynamic", "--out", str(out)]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    wav = data_dir / "fsdd" / "recordings" / "5_jackson_2.wav"
+    quantized = SpeechTranscriber(out)
+    float_model = SpeechTranscriber(run / speech.TFLITE_FILE)
+    assert quantized.returns_logits and not float_model.returns_logits
+    samples = audio.load_audio(wav, float_model.spec)
+    np.testing.assert_allclose(
+        quantized.probabilities(samples),
+        float_model.probabilities(samples),
+        atol=0.05,
+    )
+
+
+@pytest.mark.slow
 def test_cli_refuses_corrupt_audio_with_one_line(trained, tmp_path, capsys):
     _, run, _, _ = trained
     bad = tmp_path / "bad.wav"
