@@ -95,19 +95,23 @@ def _evaluate(args) -> int:
 
 
 def _transcribe(args) -> int:
+    from suite.tasks import speech
+
     if args.litert:
         from suite.export import runs
         from suite.export.speech_runtime import SpeechTranscriber
-        from suite.tasks import speech
 
         path = runs.resolve_run(args.run) / speech.TFLITE_FILE
         recognizer = SpeechTranscriber(path, beam_width=args.beam_width)
-        texts = [recognizer.transcribe_file(f) for f in args.files]
-    else:
-        from suite.tasks import speech
 
+        def transcribe_one(name):
+            return recognizer.transcribe_file(name)
+    else:
         run = speech.load_run(args.run)
-        texts = speech.transcribe(run, args.files, args.beam_width)
-    for name, text in zip(args.files, texts, strict=True):
-        print(f"{name}\t{text}")
+
+        def transcribe_one(name):
+            return speech.transcribe(run, [name], args.beam_width)[0]
+
+    for name in args.files:  # printed as they come: a bad file stops here
+        print(f"{name}\t{transcribe_one(name)}", flush=True)
     return 0
