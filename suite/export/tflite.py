@@ -17,11 +17,16 @@ Two forms:
 Quantization (`quantization=`): `"none"` (float32), `"dynamic"` (int8
 weights, float activations), `"float16"` (float16 weights), `"int8"`
 (weights and activations, calibrated on `representative_data` drawn from
-the training windows). The converter crashes calibrating a recurrent WHILE
-loop, so int8 windows are rebuilt with `unroll=True` at a fixed length
-(`sequence_length`, else the model's, else the data's); the streaming step
-is unrolled by construction. Inputs and outputs stay float32; ops without
-an int8 kernel stay float and are listed in `ExportResult.float_ops`.
+the training windows; one scale per weight tensor, which keeps the file
+small) and `"int8-per-channel"` (the converter's per-output-channel weight
+scales: a larger file, sometimes closer to float). The converter crashes
+calibrating a recurrent WHILE loop, so int8 windows are rebuilt with
+`unroll=True` at a fixed length (`sequence_length`, else the model's, else
+the data's): fast, but every step's ops are stored, so that file is larger
+than the float one for long windows. The streaming step is unrolled by
+construction and stays small: it is the int8 artifact to ship. Inputs and
+outputs stay float32; ops without an int8 kernel stay float and are
+listed in `ExportResult.float_ops`.
 
 Every export writes a JSON sidecar beside the file
 (`suite.export.metadata`), with the caller's `extras`.
@@ -45,7 +50,7 @@ import numpy as np
 from suite.errors import SuiteError
 from suite.export import metadata, runtime, streaming
 
-QUANTIZATIONS = ("none", "dynamic", "float16", "int8")
+QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int8-per-channel")
 FORMS = ("window", "streaming")
 CALIBRATION_SAMPLES = 200
 """Representative samples fed to the int8 calibration."""
@@ -109,7 +114,7 @@ def export_window(
         extras: JSON values for the sidecar (normalization, vocabulary...).
     """
     _check_request(path, quantization, representative_data)
-    unroll = quantization == "int8"
+    unroll = quantization.startswith("int8")
     if unroll:
         sequence_length = _fixed_length(
             model, sequence_length, representative_data
@@ -144,7 +149,7 @@ def export_streaming_step(
     step = streaming.streaming_step_model(base)
     streaming.check_step_parity(base, step)
     calibration = None
-    if quantization == "int8":
+    if quantization.startswith("int8"):
         calibration = _step_samples(base, representative_data)
     content = convert(
         step,
@@ -242,8 +247,12 @@ def _configure(converter, quantization, calibration, allow_flex):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantization == "float16":
         converter.target_spec.supported_types = [tf.float16]
-    if quantization == "int8":
+    if quantization.startswith("int8"):
         converter.representative_dataset = lambda: iter(calibration)
+        # one scale per weight tensor unless asked: per-channel scales and
+        # int64 zero points add ~20% to a small int8 file (BENCHMARKS.md)
+        per_channel = quantization == "int8-per-channel"
+        converter._experimental_disable_per_channel = not per_channel
 
 
 def _conversion_message(error, allow_flex) -> str:
@@ -307,7 +316,7 @@ def _check_request(path, quantization, representative_data):
             f"unknown quantization {quantization!r}; choose one of "
             f"{QUANTIZATIONS}"
         )
-    if quantization == "int8" and representative_data is None:
+    if quantization.startswith("int8") and representative_data is None:
         raise SuiteError(
             "int8 quantization needs representative_data: a few hundred "
             "training inputs to calibrate activation ranges"
