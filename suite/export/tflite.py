@@ -212,7 +212,7 @@ def convert(model, *, quantization="none", calibration=None, allow_flex=False):
         archive = keras.export.ExportArchive()
         archive.track(model)
         archive.add_endpoint("serve", serve, input_signature=specs)
-        archive.write_out(folder, verbose=False)
+        _quietly(archive.write_out, folder, verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
         _configure(converter, quantization, calibration, allow_flex)
         try:
@@ -232,6 +232,20 @@ def convert(model, *, quantization="none", calibration=None, allow_flex=False):
             "(--allow-flex) only if your device links the Flex delegate"
         )
     return content
+
+
+def _quietly(function, *args, **kwargs):
+    """Runs `function` with TF's Python logger at ERROR (no "Assets
+    written to" line per export)."""
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        return function(*args, **kwargs)
+    finally:
+        logger.setLevel(level)
 
 
 def _configure(converter, quantization, calibration, allow_flex):
