@@ -207,6 +207,10 @@ def test_dynamic_batch_needs_flex_and_is_refused(tmp_path):
     [
         ({"quantization": "int4"}, "unknown quantization 'int4'"),
         ({"quantization": "int8"}, "needs representative_data"),
+        (
+            {"quantization": "int8", "representative_data": np.ones((4, 6, 5))},
+            r"samples of shape \[6, 5\], the model takes \[6, 3\]",
+        ),
         ({"sequence_length": 9}, "takes windows of 6 steps"),
         ({"form": "streaming", "sequence_length": 6}, "window form"),
         ({"form": "sideways"}, "unknown form"),
