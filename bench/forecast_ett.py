@@ -11,7 +11,10 @@ import dataclasses
 import json
 import time
 
+import keras
+
 from bench.common import machine, median, spread
+from suite.data import windows
 from suite.tasks import forecasting
 
 ETT_CONFIG = forecasting.ForecastConfig(
@@ -51,6 +54,33 @@ def run_once(config):
     }
 
 
+def throughput(config, epochs: int = 4) -> float:
+    """Training windows per second of `model.fit`, first epoch excluded.
+
+    No validation pass and no callbacks: the figure is the fit loop alone.
+    """
+    config = forecasting.resolve(config)
+    data = forecasting.prepare(config)
+    model = forecasting.build(config, data)
+    train = forecasting.make_window_set(config, data, "train")
+    dataset = windows.to_dataset(
+        train.x, train.y, config.batch_size, True, config.seed
+    )
+    times = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.started)
+
+    model.fit(
+        dataset, epochs=epochs, verbose=0, shuffle=False, callbacks=[Timer()]
+    )
+    return len(train.x) / median(times[1:])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default="ETTh1")
@@ -58,8 +88,21 @@ def main():
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--units", default="64,64")
     parser.add_argument("--out", help="also write results as JSON")
+    parser.add_argument(
+        "--throughput",
+        action="store_true",
+        help="only measure training windows/s (h=96)",
+    )
     args = parser.parse_args()
     print(machine())
+    if args.throughput:
+        config = dataclasses.replace(ETT_CONFIG, data=args.data)
+        rates = [throughput(config) for _ in range(3)]
+        print(
+            f"training throughput, windows/s: median {median(rates):.0f} "
+            f"of {[round(r) for r in rates]} (batch {config.batch_size})"
+        )
+        return
     rows = {}
     for horizon in [int(h) for h in args.horizons.split(",")]:
         runs = []

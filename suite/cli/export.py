@@ -12,7 +12,8 @@ defines one.
 import importlib
 from pathlib import Path
 
-QUANTIZATIONS = ("none", "dynamic", "float16", "int8")
+QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int8-per-channel")
+"""Same as suite.export.tflite.QUANTIZATIONS (kept here: no TF at parse)."""
 
 
 def add_parser(subparsers) -> None:
@@ -59,9 +60,14 @@ def _export(args) -> int:
 
     folder = runs.resolve_run(args.run)
     saved = runs.load_config(folder)
+    task_export = _task_hook(saved.get("task"), "export_run")
+    if task_export is not None:  # the task knows which sub-model ships
+        out = args.out or folder / f"{args.form}-{args.quantization}.tflite"
+        _report(task_export(folder, out, args.form, args.quantization))
+        return 0
     model = runs.load_model(folder)
     data = None
-    if args.quantization == "int8":
+    if args.quantization.startswith("int8"):
         data = _representative(args.representative_data, saved, folder)
     out = args.out or folder / f"{args.form}-{args.quantization}.tflite"
     result = tflite.export(
@@ -74,12 +80,16 @@ def _export(args) -> int:
         allow_flex=args.allow_flex,
         extras={"run": folder.name, "run_config": saved},
     )
+    _report(result)
+    return 0
+
+
+def _report(result) -> None:
     print(f"wrote {result.path} ({result.size_bytes / 1024:.1f} KiB)")
     print(f"metadata {result.metadata_path}")
     print(f"ops: {', '.join(result.ops)}")
-    if result.quantization == "int8":
+    if result.quantization.startswith("int8"):
         print(f"ops still in float: {', '.join(result.float_ops) or 'none'}")
-    return 0
 
 
 def _representative(path, saved: dict, folder: Path):
@@ -94,7 +104,7 @@ def _representative(path, saved: dict, folder: Path):
         if isinstance(loaded, np.ndarray):
             return loaded
         return {name: loaded[name] for name in loaded.files}
-    hook = _task_hook(saved.get("task"))
+    hook = _task_hook(saved.get("task"), "representative_inputs")
     if hook is None:
         raise SuiteError(
             "int8 needs training inputs to calibrate: pass "
@@ -103,11 +113,12 @@ def _representative(path, saved: dict, folder: Path):
     return hook(folder)
 
 
-def _task_hook(task):
+def _task_hook(task, name: str):
+    """`suite.tasks.<task>.<name>` if the task module defines it."""
     if not task:
         return None
     try:
         module = importlib.import_module(f"suite.tasks.{task}")
     except ImportError:
         return None
-    return getattr(module, "representative_inputs", None)
+    return getattr(module, name, None)

@@ -17,14 +17,14 @@ EXIT_BAD_INPUT = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from suite.cli import export, forecast, general, textgen
+    from suite.cli import export, forecast, general, sentiment, speech, textgen
 
     parser = argparse.ArgumentParser(
         prog="suite",
         description="Recurrent sequence models: train, evaluate, export.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (general, forecast, export, textgen):
+    for module in (general, forecast, export, sentiment, textgen, speech):
         module.add_parser(subparsers)
     return parser
 
@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
-    _import_tensorflow_quietly()
+    if getattr(args, "needs_tensorflow", True):  # False: LiteRT-only paths
+        _import_tensorflow_quietly()
     try:
         return args.handler(args) or 0
     except (SuiteError, ValueError, FileNotFoundError) as error:

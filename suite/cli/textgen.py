@@ -228,7 +228,7 @@ class _Echo:
 def _export(args) -> int:
     from suite.tasks import text_generation as tg
 
-    result = tg.export_run(args.run, args.out, args.quantization)
+    result = tg.export_run(args.run, args.out, quantization=args.quantization)
     print(f"wrote {result.path} ({result.size_bytes / 1024:.1f} KiB)")
     print(f"metadata {result.metadata_path}")
     return 0

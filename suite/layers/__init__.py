@@ -1,5 +1,37 @@
 """Custom Keras objects; importing this package registers them for loading."""
 
-from suite.layers.losses import PinballLoss
+from suite.layers.attention import BahdanauAttention, LuongAttention
+from suite.layers.initializers import LinspaceBias, PowerLawForgetBias
+from suite.layers.losses import CTCLoss, PinballLoss
+from suite.layers.lstm_variants import (
+    VARIANTS,
+    PeepholeLSTMCell,
+    VariantLSTM,
+    VariantLSTMCell,
+)
+from suite.layers.mlstm import MLSTM, MLSTMCell
+from suite.layers.normalization import MultiHeadLayerNorm
+from suite.layers.pooling import SequencePooling
+from suite.layers.sequence import CausalDepthwiseConv1D, LastValidStep
+from suite.layers.slstm import SLSTM, SLSTMCell
 
-__all__ = ["PinballLoss"]
+__all__ = [
+    "BahdanauAttention",
+    "CTCLoss",
+    "CausalDepthwiseConv1D",
+    "LastValidStep",
+    "LinspaceBias",
+    "LuongAttention",
+    "MLSTM",
+    "MLSTMCell",
+    "MultiHeadLayerNorm",
+    "PeepholeLSTMCell",
+    "PinballLoss",
+    "PowerLawForgetBias",
+    "SLSTM",
+    "SLSTMCell",
+    "SequencePooling",
+    "VARIANTS",
+    "VariantLSTM",
+    "VariantLSTMCell",
+]

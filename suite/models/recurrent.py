@@ -8,6 +8,8 @@ import dataclasses
 
 import keras
 
+from suite.errors import SuiteError
+from suite.layers.pooling import POOLING_MODES, SequencePooling
 from suite.models.common import (
     ModelIO,
     check_fraction,
@@ -31,12 +33,29 @@ class RecurrentConfig(ModelIO):
     """L2 weight decay on kernel and recurrent kernel."""
     residual: bool = False
     """Add each layer's input to its output (projected if widths differ)."""
+    pooling: str = "last"
+    """"last" state, or masked "max" / "mean" / "max_mean" over all steps."""
 
     def __post_init__(self):
         super().__post_init__()
         check_units(self.units)
         check_fraction("dropout_rate", self.dropout_rate)
         check_fraction("recurrent_dropout_rate", self.recurrent_dropout_rate)
+        check_pooling(self.pooling, self.return_sequences)
+
+
+def check_pooling(pooling: str, return_sequences: bool) -> None:
+    """Raises unless pooling is "last" or a pooling mode of one vector."""
+    if pooling not in ("last", *POOLING_MODES):
+        raise SuiteError(
+            f"pooling must be one of {('last', *POOLING_MODES)}, got "
+            f"{pooling!r}"
+        )
+    if pooling != "last" and return_sequences:
+        raise SuiteError(
+            f"pooling={pooling!r} gives one vector per sequence; it cannot "
+            "be combined with return_sequences=True"
+        )
 
 
 def build_stacked_lstm(config: RecurrentConfig) -> keras.Model:
@@ -68,8 +87,9 @@ def build_simple_rnn(config: RecurrentConfig) -> keras.Model:
 def _build_stack(config, layer_cls, name, bidirectional=False):
     inputs, x = model_inputs(config)
     last = len(config.units) - 1
+    pooled = config.pooling != "last"
     for index, units in enumerate(config.units):
-        sequences = index < last or config.return_sequences
+        sequences = index < last or config.return_sequences or pooled
         layer = _recurrent_layer(config, layer_cls, units, sequences, index)
         if bidirectional:
             layer = keras.layers.Bidirectional(
@@ -79,6 +99,9 @@ def _build_stack(config, layer_cls, name, bidirectional=False):
         if config.residual and index > 0:
             y = _residual(x, y, index)
         x = y
+    if pooled:
+        # [B, T, U] -> [B, U] or [B, 2*U]: padding steps are masked out
+        x = SequencePooling(config.pooling, name="pooling")(x)
     return keras.Model(inputs, output_head(config, x), name=name)
 
 

@@ -12,7 +12,7 @@ import keras
 
 from suite import configs
 from suite.errors import SuiteError
-from suite.models import recurrent
+from suite.models import conv_recurrent, lstm_variants, recurrent, xlstm
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +53,36 @@ _SPECS = (
         recurrent.build_simple_rnn,
         recurrent.RecurrentConfig,
         "stacked vanilla SimpleRNN layers (baseline)",
+    ),
+    ModelSpec(
+        "slstm",
+        xlstm.build_slstm,
+        xlstm.SLSTMConfig,
+        "residual sLSTM blocks of xLSTM (exponential gating, memory mixing)",
+    ),
+    ModelSpec(
+        "mlstm",
+        xlstm.build_mlstm,
+        xlstm.MLSTMConfig,
+        "residual mLSTM blocks of xLSTM (matrix memory)",
+    ),
+    ModelSpec(
+        "xlstm",
+        xlstm.build_xlstm,
+        xlstm.XLSTMConfig,
+        "sLSTM and mLSTM blocks mixed by a pattern such as 'msm'",
+    ),
+    ModelSpec(
+        "lstm_variant",
+        lstm_variants.build_lstm_variant,
+        lstm_variants.VariantConfig,
+        "Greff's LSTM variants (vanilla peephole, nig, nfg, ..., cifg, fgr)",
+    ),
+    ModelSpec(
+        "conv_bilstm_ctc",
+        conv_recurrent.build_conv_bilstm_ctc,
+        conv_recurrent.ConvBiLSTMCTCConfig,
+        "Conv1D+BatchNorm front end, BiLSTMs, per-frame logits (CTC)",
     ),
 )
 

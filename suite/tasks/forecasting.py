@@ -316,7 +316,7 @@ def forecast_windows(
     """Forecasts every window of a split and maps it to original units."""
     window_set = make_window_set(config, data, which)
     raw = data.frame.to_numpy()[:, list(data.target_index)]
-    outputs = model.predict(window_set.x, batch_size=256, verbose=0)
+    outputs = training.predict_array(model, window_set.x)
     outputs = windows.uncenter(outputs, window_set.offsets)
     lag = data.prep.seasonal_lag
     history = np.stack([raw[s - lag : s] for s in window_set.starts])
@@ -490,7 +490,7 @@ def predict_next(run, source=None) -> pd.DataFrame:
     offsets = np.zeros((1, len(target_index)), dtype="float32")
     if config.instance_norm:
         scaled, offsets = windows.center_windows(scaled, target_index)
-    outputs = windows.uncenter(model.predict(scaled, verbose=0), offsets)
+    outputs = windows.uncenter(training.predict_array(model, scaled), offsets)
     history = raw[None, len(raw) - prep.seasonal_lag :, list(target_index)]
     values = windows.invert_targets(outputs, history, prep, target_index)[0]
     return _forecast_frame(config, frame, values)

@@ -463,10 +463,25 @@ def representative_inputs(folder, count: int = 64, length: int = 32):
     return data.x_train[:count, :length]
 
 
-def export_run(run, path=None, quantization: str = "none"):
-    """Exports a saved run's step model (default:
-    RUN/streaming-<quantization>.tflite)."""
+def export_run(
+    run, path=None, form: str = "streaming", quantization: str = "none"
+):
+    """Exports a saved run (default: RUN/<form>-<quantization>.tflite).
+
+    The streaming step model by default, for stateful generation on a
+    device; `form="window"` writes the whole-sequence model. Also the task
+    hook `suite export RUN` calls, with the same arguments.
+    """
     _, vocab, model, folder = load_run(run)
-    path = Path(path) if path else folder / f"streaming-{quantization}.tflite"
+    path = Path(path) if path else folder / f"{form}-{quantization}.tflite"
     data = representative_inputs(folder) if quantization == "int8" else None
-    return export_litert(model, vocab, path, quantization, data)
+    if form == "streaming":
+        return export_litert(model, vocab, path, quantization, data)
+    return tflite.export(
+        model,
+        path,
+        form=form,
+        quantization=quantization,
+        representative_data=data,
+        extras={"task": "text_generation", "vocabulary": vocab.to_dict()},
+    )

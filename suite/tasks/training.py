@@ -55,6 +55,18 @@ def standard_callbacks(patience: int, monitor: str = "val_loss"):
     ]
 
 
+def predict_array(model, x, batch_size: int = 256) -> np.ndarray:
+    """`model.predict` over an array through a plain tf.data pipeline.
+
+    Keras's own array adapter uses a parallel map that, with op determinism
+    on, logs a spurious TF error line on every call; this avoids it.
+    """
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices(x).batch(batch_size)
+    return model.predict(dataset, verbose=0)
+
+
 def check_finite_history(history: dict) -> None:
     """Raises if training produced a NaN/Inf loss (TerminateOnNaN fired)."""
     from suite.errors import SuiteError

@@ -1,0 +1,100 @@
+"""TextVectorization's ids in NumPy only, for the LiteRT runtime.
+
+`Tokenizer` reproduces a `TextVectorization` built by
+`suite.data.text.make_vectorizer` (standardize `suite>standardize_text`,
+whitespace split, int output, fixed length) from its vocabulary alone, so a
+device runs the exported token-ids model without TensorFlow. The rules are
+the ones TensorFlow applies, byte for byte: `tf.strings.lower` changes only
+ASCII letters, RE2 character classes here are pure ASCII, and
+`tf.strings.split` splits on the six ASCII whitespace bytes.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+LINE_BREAK_PATTERN = r"<br[ \t\n\f\r]*/?>"
+"""HTML line breaks (`<br />`, `<br>`), replaced by a space."""
+APOSTROPHE_PATTERN = r"'"
+"""Apostrophes are deleted, so "don't" becomes the word "dont"."""
+PUNCTUATION_PATTERN = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~]'
+"""The rest of Keras's punctuation class; each becomes a space, so
+"good.The" gives two words, not "goodthe"."""
+LINE_SEPARATOR_PATTERN = r"[\x{1c}-\x{1e}\x{85}\x{2028}\x{2029}]"
+"""Line separators that are not ASCII whitespace (RE2 syntax), -> space.
+
+Keras reloads a saved vocabulary with `str.splitlines`, which splits on
+these, so they must never end up inside a word."""
+PADDING_ID = 0
+OOV_ID = 1
+
+_LINE_BREAK = re.compile(LINE_BREAK_PATTERN)
+_APOSTROPHE = re.compile(APOSTROPHE_PATTERN)
+_PUNCTUATION = re.compile(PUNCTUATION_PATTERN)
+_LINE_SEPARATOR = re.compile("[\x1c-\x1e\x85\u2028\u2029]")
+_WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
+_ASCII_LOWER = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+)
+
+
+def standardize(text: str) -> str:
+    """Same string as `suite.data.text.standardize_text` gives."""
+    text = text.translate(_ASCII_LOWER)
+    text = _LINE_BREAK.sub(" ", text)
+    text = _LINE_SEPARATOR.sub(" ", text)
+    text = _APOSTROPHE.sub("", text)
+    return _PUNCTUATION.sub(" ", text)
+
+
+def split_words(text: str) -> list[str]:
+    """Whitespace split as `tf.strings.split` does it (ASCII whitespace)."""
+    return [word for word in _WHITESPACE.split(text) if word]
+
+
+class Tokenizer:
+    """Raw text -> `[N, sequence_length]` int32 ids, NumPy only.
+
+    Args:
+        vocabulary: `TextVectorization.get_vocabulary()`: "" (padding, id 0),
+            "[UNK]" (id 1), then the words.
+        sequence_length: ids per text, cut or zero-padded at the end.
+
+    Example:
+    >>> tokenizer = Tokenizer(["", "[UNK]", "good", "film"], 4)
+    >>> tokenizer(["A good,GOOD film!<br />Really."]).tolist()
+    [[1, 2, 2, 3]]
+    """
+
+    def __init__(self, vocabulary: list[str], sequence_length: int):
+        self.vocabulary = list(vocabulary)
+        self.sequence_length = int(sequence_length)
+        self._ids = {word: i for i, word in enumerate(self.vocabulary)}
+        self._ids.pop("", None)
+
+    @classmethod
+    def from_file(cls, path) -> "Tokenizer":
+        """Loads a `vocabulary.json` written by `save`."""
+        values = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(values["vocabulary"], values["sequence_length"])
+
+    def save(self, path) -> None:
+        values = {
+            "vocabulary": self.vocabulary,
+            "sequence_length": self.sequence_length,
+        }
+        Path(path).write_text(json.dumps(values), encoding="utf-8")
+
+    def ids(self, text: str) -> list[int]:
+        """Unpadded ids of one text, cut to `sequence_length`."""
+        words = split_words(standardize(text))[: self.sequence_length]
+        return [self._ids.get(word, OOV_ID) for word in words]
+
+    def __call__(self, texts) -> np.ndarray:
+        output = np.zeros((len(texts), self.sequence_length), dtype="int32")
+        for row, text in enumerate(texts):
+            ids = self.ids(text)
+            output[row, : len(ids)] = ids
+        return output

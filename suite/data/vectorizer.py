@@ -1,0 +1,61 @@
+"""Keras `TextVectorization` for the text tasks, adapted on training texts.
+
+The standardization (`standardize_text`, registered as
+`suite>standardize_text` so a saved model reloads with it) lower-cases
+ASCII letters, turns HTML line breaks and punctuation into spaces and drops
+apostrophes; the vectorizer is adapted on the training split only and saved
+inside the model. The same rules, in NumPy only, are in
+`suite.data.tokenizer` for the LiteRT runtime.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from suite.data.tokenizer import (
+    APOSTROPHE_PATTERN,
+    LINE_BREAK_PATTERN,
+    LINE_SEPARATOR_PATTERN,
+    PUNCTUATION_PATTERN,
+)
+
+
+@keras.saving.register_keras_serializable(package="suite")
+def standardize_text(texts):
+    """ASCII lower-case; `<br />` and line separators -> space; Keras
+    apostrophes deleted; other punctuation -> space."""
+    texts = tf.strings.lower(texts)  # ASCII letters only, like Keras
+    texts = tf.strings.regex_replace(texts, LINE_BREAK_PATTERN, " ")
+    texts = tf.strings.regex_replace(texts, LINE_SEPARATOR_PATTERN, " ")
+    texts = tf.strings.regex_replace(texts, APOSTROPHE_PATTERN, "")
+    return tf.strings.regex_replace(texts, PUNCTUATION_PATTERN, " ")
+
+
+def make_vectorizer(
+    texts, max_tokens: int, sequence_length: int, batch_size: int = 512
+):
+    """A `TextVectorization` adapted on `texts` (the training split only).
+
+    Ids: 0 is padding, 1 the out-of-vocabulary token, then words by
+    descending frequency. Outputs `[B, sequence_length]` int64 ids, cut or
+    zero-padded at the end.
+    """
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=max_tokens,
+        standardize=standardize_text,
+        output_mode="int",
+        output_sequence_length=sequence_length,
+        name="vectorizer",
+    )
+    vectorizer.adapt(
+        tf.data.Dataset.from_tensor_slices(list(texts)).batch(batch_size)
+    )
+    return vectorizer
+
+
+def vectorize(vectorizer, texts, batch_size: int = 1024) -> np.ndarray:
+    """Token ids `[N, sequence_length]` int32 for a list of texts."""
+    dataset = tf.data.Dataset.from_tensor_slices(list(texts))
+    dataset = dataset.batch(batch_size).map(vectorizer)
+    parts = [batch.numpy() for batch in dataset]
+    return np.concatenate(parts).astype("int32")

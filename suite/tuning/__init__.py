@@ -1,0 +1,1 @@
+"""keras-tuner HyperModels: search spaces mapped onto task configs."""

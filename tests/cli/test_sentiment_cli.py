@@ -1,0 +1,88 @@
+"""`suite sentiment ...`: exit codes, one-line errors, nothing half-saved."""
+
+import pytest
+
+from suite.cli.main import main
+
+
+def _csv(tmp_path, body):
+    path = tmp_path / "reviews.csv"
+    path.write_text(body, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("text,label\ngood,pos\n  ,neg\n", "whitespace-only text in row 2"),
+        ("review,label\ngood,pos\n", "no column 'text'"),
+    ],
+)
+def test_train_on_bad_file_exits_2_and_saves_nothing(
+    tmp_path, runs_dir, capsys, body, message
+):
+    code = main(["sentiment", "train", "--dataset", _csv(tmp_path, body)])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert message in error and len(error.strip().splitlines()) == 1
+    assert not runs_dir.exists() or not any(runs_dir.iterdir())
+
+
+def test_bad_model_options_and_unknown_run_exit_2(tmp_path, capsys):
+    code = main(["sentiment", "train", "--model-options", "{units: 3}"])
+    assert code == 2 and "not valid JSON" in capsys.readouterr().err
+    code = main(["sentiment", "predict", str(tmp_path / "nope"), "great"])
+    assert code == 2 and "no run found" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_evaluate_predict_round_trip(
+    tmp_path, runs_dir, capsys, monkeypatch
+):
+    import io
+
+    rows = ["text,label"]
+    rows += [f"a truly great film number {i},pos" for i in range(30)]
+    rows += [f"an awful boring film number {i},neg" for i in range(30)]
+    dataset = _csv(tmp_path, "\n".join(rows) + "\n")
+    code = main(
+        [
+            "sentiment",
+            "train",
+            "--dataset",
+            dataset,
+            "--epochs",
+            "8",
+            "--learning-rate",
+            "0.01",
+            "--sequence-length",
+            "8",
+            "--model-options",
+            '{"units": [4], "embedding_dim": 4}',
+            "--run-name",
+            "cli",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert "accuracy" in capsys.readouterr().out
+
+    assert main(["sentiment", "evaluate", "cli", "--file", dataset]) == 0
+    assert "roc_auc" in capsys.readouterr().out
+
+    assert main(["sentiment", "predict", "cli", "truly great"]) == 0
+    label, probability, shown = capsys.readouterr().out.split("\t")
+    assert label == "pos" and 0.5 < float(probability) <= 1.0
+    assert shown.strip() == "truly great"
+
+    lines = tmp_path / "lines.txt"
+    lines.write_bytes(b"awful boring\n\ngreat\n")
+    assert main(["sentiment", "predict", "cli", "--file", str(lines)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\xff\n")))
+    assert main(["sentiment", "predict", "cli"]) == 2
+    assert "invalid UTF-8" in capsys.readouterr().err
+
+    bad = _csv(tmp_path, "text,label\ngreat,pos\nok,meh\n")
+    assert main(["sentiment", "evaluate", "cli", "--file", bad]) == 2
+    assert "unknown label(s) ['meh'] in row 2" in capsys.readouterr().err

@@ -1,0 +1,99 @@
+"""Sentiment LiteRT export: builtin ops, parity, TensorFlow-free runtime."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from suite.cli.main import main
+from suite.tasks import sentiment
+
+pytestmark = pytest.mark.slow  # trains a tiny model, converts, subprocess
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXTS = [
+    "a truly great film",
+    "an awful , boring film that never ends and never ends",
+    "great great great",
+    "!!!",  # nothing left after standardization: all padding
+    "unknown words only zzz qqq",
+]
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export")
+    rows = ["text,label"]
+    rows += [f"a truly great film number {i},pos" for i in range(20)]
+    rows += [f"an awful boring film number {i},neg" for i in range(20)]
+    dataset = folder / "reviews.csv"
+    dataset.write_text("\n".join(rows) + "\n")
+    config = sentiment.SentimentConfig(
+        dataset=str(dataset),
+        epochs=2,
+        sequence_length=10,
+        model_options={
+            "units": (4,),
+            "embedding_dim": 4,
+            "pooling": "max_mean",
+        },
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SUITE_RUNS_DIR", str(folder / "runs"))
+        return sentiment.train(config, run_name="tiny")
+
+
+def test_litert_export_matches_keras_with_builtin_ops(run_folder):
+    from suite.export.text_runtime import LiteRTTextClassifier
+
+    run = sentiment.load_run(run_folder)
+    result = sentiment.export_tflite(run)
+    assert result.path == run_folder / "model.tflite"
+    assert "WHILE" in result.ops and not any("Flex" in o for o in result.ops)
+    classifier = LiteRTTextClassifier(result.path)  # refuses non-builtins
+    assert classifier.class_names == run.class_names
+    lite = classifier.probabilities(TEXTS)
+    keras_probabilities = sentiment.predict_texts(run.model, TEXTS)
+    np.testing.assert_allclose(lite, keras_probabilities, atol=1e-4)
+
+
+def test_cli_export_and_tensorflow_free_predict(run_folder, capsys):
+    folder = str(run_folder)
+    command = ["sentiment", "export", "--quantization", "dynamic", folder]
+    assert main(command) == 0
+    assert "ops:" in capsys.readouterr().out
+    assert (run_folder / "model.tflite").is_file()
+    code = (
+        "import sys\n"
+        "from suite.cli.main import main\n"
+        f"code = main(['sentiment', 'predict', '--litert', {folder!r},\n"
+        "             'a truly great film'])\n"
+        "assert sys.modules.get('tensorflow') is None, 'TF was imported'\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    label, probability, _ = done.stdout.split("\t")
+    keras_label = sentiment.predict(
+        sentiment.load_run(run_folder), ["a truly great film"]
+    )[0][0]
+    assert label == keras_label and 0.5 <= float(probability) <= 1.0
+
+
+def test_generic_suite_export_ships_the_token_model(run_folder, tmp_path):
+    out = tmp_path / "window.tflite"
+    assert main(["export", str(run_folder), "--out", str(out)]) == 0
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["inputs"][0]["name"] == "tokens"
+    assert meta["extras"]["class_names"] == ["neg", "pos"]
+    assert main(["export", str(run_folder), "--form", "streaming"]) == 2
