@@ -55,8 +55,8 @@ CELLS = [
     new_markdown_cell(
         "## From text to token ids\n"
         "\n"
-        "A Keras `TextVectorization` lower-cases, turns `<br />` and "
-        "punctuation into spaces, splits on whitespace and looks words up "
+        "A Keras `TextVectorization` lower-cases, turns `<br />` into a "
+        "space, strips punctuation, splits on whitespace and looks words up "
         "in a vocabulary adapted on the **training split only** (id 0 is "
         "padding, 1 an unknown word). `Tokenizer` does exactly the same in "
         "NumPy from the saved vocabulary, for devices without TensorFlow."

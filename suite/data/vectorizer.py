@@ -2,8 +2,8 @@
 
 The standardization (`standardize_text`, registered as
 `suite>standardize_text` so a saved model reloads with it) lower-cases
-ASCII letters, turns HTML line breaks and punctuation into spaces and drops
-apostrophes; the vectorizer is adapted on the training split only and saved
+ASCII letters, turns HTML line breaks into spaces and strips punctuation as
+Keras does; the vectorizer is adapted on the training split only and saved
 inside the model. The same rules, in NumPy only, are in
 `suite.data.tokenizer` for the LiteRT runtime.
 """
@@ -13,7 +13,6 @@ import numpy as np
 import tensorflow as tf
 
 from suite.data.tokenizer import (
-    APOSTROPHE_PATTERN,
     LINE_BREAK_PATTERN,
     LINE_SEPARATOR_PATTERN,
     PUNCTUATION_PATTERN,
@@ -23,12 +22,11 @@ from suite.data.tokenizer import (
 @keras.saving.register_keras_serializable(package="suite")
 def standardize_text(texts):
     """ASCII lower-case; `<br />` and line separators -> space; Keras
-    apostrophes deleted; other punctuation -> space."""
+    Keras's punctuation class deleted."""
     texts = tf.strings.lower(texts)  # ASCII letters only, like Keras
     texts = tf.strings.regex_replace(texts, LINE_BREAK_PATTERN, " ")
     texts = tf.strings.regex_replace(texts, LINE_SEPARATOR_PATTERN, " ")
-    texts = tf.strings.regex_replace(texts, APOSTROPHE_PATTERN, "")
-    return tf.strings.regex_replace(texts, PUNCTUATION_PATTERN, " ")
+    return tf.strings.regex_replace(texts, PUNCTUATION_PATTERN, "")
 
 
 def make_vectorizer(

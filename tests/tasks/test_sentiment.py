@@ -8,6 +8,7 @@ import pytest
 from suite.errors import SuiteError
 from suite.models import registry
 from suite.tasks import classification, sentiment
+from tests.models.test_registry import TINY_OPTIONS
 
 
 def test_binary_metrics_against_hand_computed_values():
@@ -65,6 +66,20 @@ def test_padding_never_changes_a_prediction(pooling):
         np.testing.assert_allclose(
             np.asarray(model(alone)), base[row : row + 1], atol=1e-6
         )
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_registry_builder_is_a_padding_invariant_token_model(name):
+    config = sentiment.SentimentConfig(
+        model=name, model_options=TINY_OPTIONS[name]
+    )
+    model = registry.build_from_config(
+        name, sentiment.model_config(config, vocab_size=20, classes=2)
+    )
+    ids = np.array([[5, 3, 9, 2, 0, 0, 0], [7, 1, 4, 11, 19, 6, 2]], "int32")
+    both = np.asarray(model(ids))
+    alone = np.asarray(model(ids[:1, :4]))
+    np.testing.assert_allclose(both[:1], alone, atol=1e-5)
 
 
 def test_length_batches_cover_every_text_once_and_cut_padding():
