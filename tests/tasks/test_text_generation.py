@@ -61,11 +61,19 @@ def test_run_folder_metrics_and_re_evaluation(trained):
     assert again["val_loss"] == pytest.approx(result["val_loss"], rel=1e-5)
 
 
-@pytest.mark.parametrize("name", ["stacked_lstm", "gru"])
+TINY_MODELS = {
+    "stacked_lstm": {"units": (8, 8)},
+    "gru": {"units": (8, 8)},
+    "slstm": {"width": 8, "num_heads": 2, "num_blocks": 1},
+    "mlstm": {"width": 8, "num_heads": 2, "num_blocks": 1},
+}
+
+
+@pytest.mark.parametrize("name", sorted(TINY_MODELS))
 def test_stateful_greedy_equals_prefix_rereading(name):
     vocab = corpus.fit_vocabulary(PANGRAMS[:200], "char")
     config = dataclasses.replace(
-        TINY, model=name, model_options={"units": (8, 8)}
+        TINY, model=name, model_options=TINY_MODELS[name]
     )
     model = tg.build(config, _data_stub(vocab))
     greedy = SamplingConfig(temperature=0, max_length=40)
