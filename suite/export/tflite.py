@@ -17,11 +17,16 @@ Two forms:
 Quantization (`quantization=`): `"none"` (float32), `"dynamic"` (int8
 weights, float activations), `"float16"` (float16 weights), `"int8"`
 (weights and activations, calibrated on `representative_data` drawn from
-the training windows). The converter crashes calibrating a recurrent WHILE
-loop, so int8 windows are rebuilt with `unroll=True` at a fixed length
-(`sequence_length`, else the model's, else the data's); the streaming step
-is unrolled by construction. Inputs and outputs stay float32; ops without
-an int8 kernel stay float and are listed in `ExportResult.float_ops`.
+the training windows; one scale per weight tensor, which keeps the file
+small) and `"int8-per-channel"` (the converter's per-output-channel weight
+scales: a larger file, sometimes closer to float). The converter crashes
+calibrating a recurrent WHILE loop, so int8 windows are rebuilt with
+`unroll=True` at a fixed length (`sequence_length`, else the model's, else
+the data's): fast, but every step's ops are stored, so that file is larger
+than the float one for long windows. The streaming step is unrolled by
+construction and stays small: it is the int8 artifact to ship. Inputs and
+outputs stay float32; ops without an int8 kernel stay float and are
+listed in `ExportResult.float_ops`.
 
 Every export writes a JSON sidecar beside the file
 (`suite.export.metadata`), with the caller's `extras`.
@@ -40,15 +45,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from suite.errors import SuiteError
-from suite.export import metadata, runtime, streaming
+from suite.export import calibration, metadata, runtime, streaming
 
-QUANTIZATIONS = ("none", "dynamic", "float16", "int8")
+QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int8-per-channel")
 FORMS = ("window", "streaming")
-CALIBRATION_SAMPLES = 200
-"""Representative samples fed to the int8 calibration."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,19 +111,20 @@ def export_window(
         extras: JSON values for the sidecar (normalization, vocabulary...).
     """
     _check_request(path, quantization, representative_data)
-    unroll = quantization == "int8"
+    unroll = quantization.startswith("int8")
     if unroll:
-        sequence_length = _fixed_length(
+        sequence_length = calibration.fixed_length(
             model, sequence_length, representative_data
         )
     window = window_model(model, sequence_length=sequence_length, unroll=unroll)
-    calibration = None
+    feeds = None
     if unroll:
-        calibration = _samples(window, _input_list(window, representative_data))
+        arrays = calibration.input_list(window, representative_data)
+        feeds = calibration.window_feeds(window, arrays)
     content = convert(
         window,
         quantization=quantization,
-        calibration=calibration,
+        feeds=feeds,
         allow_flex=allow_flex,
     )
     return _write(path, content, window, "window", quantization, extras)
@@ -143,13 +146,13 @@ def export_streaming_step(
     base = window_model(model)
     step = streaming.streaming_step_model(base)
     streaming.check_step_parity(base, step)
-    calibration = None
-    if quantization == "int8":
-        calibration = _step_samples(base, representative_data)
+    feeds = None
+    if quantization.startswith("int8"):
+        feeds = calibration.step_feeds(base, representative_data)
     content = convert(
         step,
         quantization=quantization,
-        calibration=calibration,
+        feeds=feeds,
         allow_flex=allow_flex,
     )
     data_count = len(base.inputs)
@@ -187,7 +190,7 @@ def window_model(
     return rebuilt
 
 
-def convert(model, *, quantization="none", calibration=None, allow_flex=False):
+def convert(model, *, quantization="none", feeds=None, allow_flex=False):
     """Converts a static-batch keras model to `.tflite` bytes.
 
     The signature's inputs are the model's input names, its outputs the
@@ -207,9 +210,9 @@ def convert(model, *, quantization="none", calibration=None, allow_flex=False):
         archive = keras.export.ExportArchive()
         archive.track(model)
         archive.add_endpoint("serve", serve, input_signature=specs)
-        archive.write_out(folder, verbose=False)
+        _quietly(archive.write_out, folder, verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
-        _configure(converter, quantization, calibration, allow_flex)
+        _configure(converter, quantization, feeds, allow_flex)
         try:
             with warnings.catch_warnings():
                 # int8 calibration runs TF's own deprecated interpreter
@@ -229,7 +232,21 @@ def convert(model, *, quantization="none", calibration=None, allow_flex=False):
     return content
 
 
-def _configure(converter, quantization, calibration, allow_flex):
+def _quietly(function, *args, **kwargs):
+    """Runs `function` with TF's Python logger at ERROR (no "Assets
+    written to" line per export)."""
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        return function(*args, **kwargs)
+    finally:
+        logger.setLevel(level)
+
+
+def _configure(converter, quantization, feeds, allow_flex):
     import tensorflow as tf
 
     supported = [tf.lite.OpsSet.TFLITE_BUILTINS]
@@ -242,8 +259,12 @@ def _configure(converter, quantization, calibration, allow_flex):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantization == "float16":
         converter.target_spec.supported_types = [tf.float16]
-    if quantization == "int8":
-        converter.representative_dataset = lambda: iter(calibration)
+    if quantization.startswith("int8"):
+        converter.representative_dataset = lambda: iter(feeds)
+        # one scale per weight tensor unless asked: per-channel scales and
+        # int64 zero points add ~20% to a small int8 file (BENCHMARKS.md)
+        per_channel = quantization == "int8-per-channel"
+        converter._experimental_disable_per_channel = not per_channel
 
 
 def _conversion_message(error, allow_flex) -> str:
@@ -307,7 +328,7 @@ def _check_request(path, quantization, representative_data):
             f"unknown quantization {quantization!r}; choose one of "
             f"{QUANTIZATIONS}"
         )
-    if quantization == "int8" and representative_data is None:
+    if quantization.startswith("int8") and representative_data is None:
         raise SuiteError(
             "int8 quantization needs representative_data: a few hundred "
             "training inputs to calibrate activation ranges"
@@ -370,105 +391,3 @@ def _copy_weights(source, target):
             weight.assign(values[weight.path])
         return
     target.set_weights(source.get_weights())
-
-
-def _fixed_length(model, sequence_length, representative_data):
-    if sequence_length is not None:
-        return sequence_length
-    current = model.inputs[0].shape[1]
-    if current is not None:
-        return current
-    first = _input_list(model, representative_data)[0]
-    return int(first.shape[1])
-
-
-def _input_list(model, data) -> list[np.ndarray]:
-    """Representative data as one array per model input, in input order."""
-    names = [t.name for t in model.inputs]
-    if isinstance(data, Mapping):
-        missing = set(names) - set(data)
-        if missing:
-            raise SuiteError(
-                f"representative_data lacks input(s) {sorted(missing)}"
-            )
-        arrays = [np.asarray(data[name]) for name in names]
-    elif isinstance(data, list | tuple):
-        arrays = [np.asarray(x) for x in data]
-    else:
-        arrays = [np.asarray(data)]
-    if len(arrays) != len(names) or any(len(a) == 0 for a in arrays):
-        raise SuiteError(
-            f"representative_data must give a non-empty batch for each of "
-            f"the inputs {names}"
-        )
-    return arrays
-
-
-def _samples(model, arrays, limit=CALIBRATION_SAMPLES) -> list[dict]:
-    """Up to `limit` batch-1 feeds `{input name: array}`, evenly spaced."""
-    count = len(arrays[0])
-    picks = _spread(count, limit)
-    feeds = []
-    for index in picks:
-        feed = {}
-        for tensor, array in zip(model.inputs, arrays, strict=True):
-            dtype = keras.backend.standardize_dtype(tensor.dtype)
-            sample = array[index : index + 1].astype(dtype)
-            if not _fits(tensor.shape[1:], sample.shape[1:]):
-                raise SuiteError(
-                    f"representative_data for {tensor.name!r} has samples of "
-                    f"shape {list(sample.shape[1:])}, the model takes "
-                    f"{list(tensor.shape[1:])}"
-                )
-            feed[tensor.name] = sample
-        feeds.append(feed)
-    return feeds
-
-
-def _fits(wanted, got) -> bool:
-    return len(wanted) == len(got) and all(
-        w is None or w == g for w, g in zip(wanted, got, strict=True)
-    )
-
-
-def _step_samples(base, representative_data, windows=32) -> list[dict]:
-    """Step feeds (inputs + states reached) from up to `windows` windows."""
-    arrays = _input_list(base, representative_data)
-    count = len(arrays[0])
-    picks = _spread(count, windows)
-    arrays = [a[picks] for a in arrays]
-    batch_step = streaming.streaming_step_model(base, batch_size=None)
-    data_count = len(base.inputs)
-    names = [t.name for t in batch_step.inputs]
-    states = [
-        np.zeros((len(picks), *t.shape[1:]), "float32")
-        for t in batch_step.inputs[data_count:]
-    ]
-    feeds = []
-    for t in range(arrays[0].shape[1]):
-        inputs = [a[:, t : t + 1] for a in arrays] + states
-        for row in range(len(picks)):
-            feeds.append(
-                {
-                    n: np.asarray(x[row : row + 1])
-                    for n, x in zip(names, inputs, strict=True)
-                }
-            )
-        outputs = batch_step(inputs, training=False)
-        states = [np.asarray(s) for s in outputs[-len(states) :]]
-    return [
-        _cast_feed(batch_step, feeds[i])
-        for i in _spread(len(feeds), CALIBRATION_SAMPLES)
-    ]
-
-
-def _spread(count: int, limit: int) -> np.ndarray:
-    """Up to `limit` evenly spaced indices into `count` items."""
-    return np.unique(np.linspace(0, count - 1, min(limit, count)).astype(int))
-
-
-def _cast_feed(model, feed):
-    return {
-        t.name: feed[t.name].astype(keras.backend.standardize_dtype(t.dtype))
-        for t in model.inputs
-    }

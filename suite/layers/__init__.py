@@ -2,7 +2,7 @@
 
 from suite.layers.attention import BahdanauAttention, LuongAttention
 from suite.layers.initializers import LinspaceBias, PowerLawForgetBias
-from suite.layers.losses import PinballLoss
+from suite.layers.losses import CTCLoss, PinballLoss
 from suite.layers.lstm_variants import (
     VARIANTS,
     PeepholeLSTMCell,
@@ -17,6 +17,7 @@ from suite.layers.slstm import SLSTM, SLSTMCell
 
 __all__ = [
     "BahdanauAttention",
+    "CTCLoss",
     "CausalDepthwiseConv1D",
     "LastValidStep",
     "LinspaceBias",

@@ -36,3 +36,33 @@ class PinballLoss(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "quantiles": self.quantiles}
+
+
+@keras.saving.register_keras_serializable(package="suite")
+class CTCLoss(keras.losses.Loss):
+    """Connectionist temporal classification loss on per-frame logits.
+
+    Graves et al., 2006. Blank is class 0 (Keras 3 convention). Each
+    target row packs what CTC needs per utterance, so the loss works with
+    plain `fit(x, y)` on padded batches: column 0 is the number of valid
+    logit frames (after the model's striding), the rest are the labels
+    1..V padded with 0 (the label length is the count of non-zero labels).
+
+    Shapes: `y_true [B, 1 + L]`, `y_pred [B, T, V + 1]` logits; returns the
+    negative log-likelihood per utterance, `[B]`.
+
+    Example:
+    >>> y_true = ops.convert_to_tensor([[2.0, 1.0, 0.0]])  # 2 frames, 'a'
+    >>> round(float(CTCLoss()(y_true, ops.zeros((1, 2, 2)))), 4)
+    0.2877
+    """
+
+    def __init__(self, name="ctc", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, "int32")
+        frames = y_true[:, 0]
+        labels = y_true[:, 1:]
+        label_lengths = ops.sum(ops.cast(labels > 0, "int32"), axis=-1)
+        return ops.ctc_loss(labels, y_pred, label_lengths, frames, mask_index=0)

@@ -153,13 +153,18 @@ class SLSTMCell(keras.layers.Layer):
         return h_new, [h_new, c_new, n_new, m_new]
 
     def recurrent_matmul(self, h):
-        """`R h` for the block-diagonal `R`: `[B, U] -> [B, 4U]` (i,f,z,o)."""
+        """`R h` for the block-diagonal `R`: `[B, U] -> [B, 4U]` (i,f,z,o).
+
+        The `[H, d, 4, d]` head blocks are spread into a dense `[U, 4U]`
+        matrix (zeros off the blocks) and applied with one matmul: on a CPU
+        that is faster than a batched per-head matmul for small heads.
+        """
         kernel = self.recurrent_kernel
-        if self.num_heads == 1:
-            return ops.matmul(h, ops.reshape(kernel, (self.units, -1)))
-        heads = ops.reshape(h, (-1, self.num_heads, self.head_dim))
-        mixed = ops.einsum("bhd,hdge->bghe", heads, kernel)  # [B, 4, H, d]
-        return ops.reshape(mixed, (-1, 4 * self.units))
+        if self.num_heads > 1:
+            eye = ops.eye(self.num_heads, dtype=kernel.dtype)
+            # [H, d, 4, 1, d] * [H, 1, 1, H, 1] -> [H, d, 4, H, d]
+            kernel = kernel[:, :, :, None, :] * eye[:, None, None, :, None]
+        return ops.matmul(h, ops.reshape(kernel, (self.units, -1)))
 
     def get_initial_state(self, batch_size=None):
         return [

@@ -12,7 +12,7 @@ import keras
 
 from suite import configs
 from suite.errors import SuiteError
-from suite.models import lstm_variants, recurrent, xlstm
+from suite.models import conv_recurrent, lstm_variants, recurrent, xlstm
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +77,12 @@ _SPECS = (
         lstm_variants.build_lstm_variant,
         lstm_variants.VariantConfig,
         "Greff's LSTM variants (vanilla peephole, nig, nfg, ..., cifg, fgr)",
+    ),
+    ModelSpec(
+        "conv_bilstm_ctc",
+        conv_recurrent.build_conv_bilstm_ctc,
+        conv_recurrent.ConvBiLSTMCTCConfig,
+        "Conv1D+BatchNorm front end, BiLSTMs, per-frame logits (CTC)",
     ),
 )
 

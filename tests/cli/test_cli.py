@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from suite.cli.main import main
+from suite.models import registry
 
 
 def test_models_lists_the_registry(capsys):
@@ -19,8 +20,8 @@ def test_unknown_model_is_one_line_exit_2(capsys):
     assert main(["forecast", "train", "--model", "lstmx"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        "error: unknown model 'lstmx'; choose one of bilstm, gru, "
-        "simple_rnn, stacked_lstm (see `suite models`)"
+        f"error: unknown model 'lstmx'; choose one of "
+        f"{', '.join(registry.names())} (see `suite models`)"
     ]
 
 

@@ -124,7 +124,9 @@ def test_stateful_model_exports_from_zero_state(tmp_path):
     )
 
 
-@pytest.mark.parametrize("quantization", ["dynamic", "float16", "int8"])
+@pytest.mark.parametrize(
+    "quantization", ["dynamic", "float16", "int8", "int8-per-channel"]
+)
 def test_quantized_window_converts_and_runs(quantization, tmp_path):
     model = _tiny("stacked_lstm", units=(8, 8))
     train = _windows(64, 6, seed=1)
@@ -138,9 +140,9 @@ def test_quantized_window_converts_and_runs(quantization, tmp_path):
     x = _windows(8, 6, seed=2)
     got = runtime.LiteRTModel(result.path).predict(x)
     expected = np.asarray(model(x))
-    tolerance = {"dynamic": 1e-3, "float16": 1e-3, "int8": 0.05}[quantization]
+    tolerance = 0.05 if quantization.startswith("int8") else 1e-3
     np.testing.assert_allclose(got, expected, atol=tolerance)
-    if quantization == "int8":
+    if quantization.startswith("int8"):
         assert "WHILE" not in result.ops  # reached through the unrolled graph
         assert "FULLY_CONNECTED" not in result.float_ops
         meta = metadata.read_metadata(result.path)
@@ -205,6 +207,10 @@ def test_dynamic_batch_needs_flex_and_is_refused(tmp_path):
     [
         ({"quantization": "int4"}, "unknown quantization 'int4'"),
         ({"quantization": "int8"}, "needs representative_data"),
+        (
+            {"quantization": "int8", "representative_data": np.ones((4, 6, 5))},
+            r"samples of shape \[6, 5\], the model takes \[6, 3\]",
+        ),
         ({"sequence_length": 9}, "takes windows of 6 steps"),
         ({"form": "streaming", "sequence_length": 6}, "window form"),
         ({"form": "sideways"}, "unknown form"),

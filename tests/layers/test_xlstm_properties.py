@@ -6,7 +6,15 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from suite.layers import MLSTM, SLSTM, MLSTMCell, SLSTMCell, VariantLSTM
+from suite.layers import (
+    MLSTM,
+    SLSTM,
+    BahdanauAttention,
+    LuongAttention,
+    MLSTMCell,
+    SLSTMCell,
+    VariantLSTM,
+)
 
 
 class _StateProbe(SLSTMCell):
@@ -108,8 +116,10 @@ def test_mixed_precision_training_has_no_nan():
         inputs = keras.Input((12, 3))
         x = SLSTM(8, num_heads=2, return_sequences=True)(inputs)
         x = MLSTM(8, num_heads=2, return_sequences=True)(x)
-        x = VariantLSTM(4, variant="vanilla")(x)
-        outputs = keras.layers.Dense(1, dtype="float32")(x)
+        sequence = VariantLSTM(4, variant="vanilla", return_sequences=True)(x)
+        context, _ = BahdanauAttention(4)(sequence[:, -1], sequence)
+        luong, _ = LuongAttention("general")(context, sequence)
+        outputs = keras.layers.Dense(1, dtype="float32")(luong)
         model = keras.Model(inputs, outputs)
         assert model.layers[1].cell.compute_dtype == "float16"
         model.compile(keras.optimizers.Adam(1e-2), "mse")

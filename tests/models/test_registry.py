@@ -17,6 +17,12 @@ TINY_OPTIONS = {
     "mlstm": {"width": 4, "num_heads": 2, "num_blocks": 1},
     "xlstm": {"width": 4, "num_heads": 2, "pattern": "ms"},
     "lstm_variant": {"units": (3, 4), "variant": "fgr"},
+    "conv_bilstm_ctc": {
+        "conv_filters": (4,),
+        "conv_strides": (1,),
+        "kernel_size": 3,
+        "units": (4, 4),
+    },
 }
 
 

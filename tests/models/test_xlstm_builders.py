@@ -63,3 +63,17 @@ def test_causal_depthwise_conv_matches_numpy():
 def test_bad_options_are_refused(name, options, message):
     with pytest.raises(SuiteError, match=message):
         registry.make_config(name, options)
+
+
+def test_slstm_blocks_get_the_official_block_dependent_forget_bias():
+    model = registry.build(
+        "slstm", {"width": 6, "num_heads": 2, "num_blocks": 2}
+    )
+    for index, ratio in ((1, 0.0), (2, 1.0)):
+        cell = model.get_layer(f"block_{index}_slstm_cell").cell
+        forget_bias = np.asarray(cell.bias)[6:12]  # gate order i, f, z, o
+        ramp = np.array([0.0, 0.5, 1.0]) ** (0.3 + 1.3 * ratio)
+        np.testing.assert_allclose(
+            forget_bias, np.tile(5.0 - 12.0 * ramp, 2), rtol=1e-6
+        )
+        assert not np.any(np.asarray(cell.recurrent_kernel))  # zeros init

@@ -1,0 +1,181 @@
+"""Spoken digits (FSDD): connected-digit error rate, single-digit accuracy,
+real-time factor of transcription in Keras and in LiteRT.
+
+Trains the speech task's default configuration once (connected-digit
+utterances from the training recordings 10-49 plus every single recording,
+validation on 5-9), then scores the official test recordings (0-4):
+`--connected-test` connected utterances of 1-7 digits built from them, and
+each of the 250 single recordings. Decoding: greedy and prefix beam search.
+The exported `acoustic.tflite` (float32 and dynamic-range int8) is scored
+the same way with NumPy features and NumPy decoding.
+
+Real-time factor = transcription time / audio duration, batch 1, per file
+from samples at the model rate: features + acoustic model + greedy
+decoding. Keras uses TF's default threads (both cores); LiteRT one thread.
+Median of `--repeats` passes over the first `--rtf-utterances` connected
+test utterances.
+
+    python -m bench.speech --out /tmp/speech.json
+"""
+
+import argparse
+import dataclasses
+import json
+import time
+
+import numpy as np
+
+from bench.common import machine, median
+from suite.data import audio, speech_corpus
+from suite.export.speech_runtime import SpeechTranscriber
+from suite.tasks import ctc, speech
+
+RUN_NAME = "bench-speech-fsdd"
+
+
+def test_utterances(config):
+    recordings = speech_corpus.fsdd_recordings(config.sample_rate)
+    test = speech_corpus.split_recordings(recordings)["test"]
+    return {
+        "test_connected": speech_corpus.connected_utterances(
+            test,
+            config.connected_test,
+            config.seed + 2,
+            config.max_digits,
+            config.sample_rate,
+        ),
+        "test_single": speech_corpus.single_utterances(test),
+    }
+
+
+def litert_scores(recognizer, groups, beam_width):
+    scores = {}
+    for name, utterances in groups.items():
+        probs = [recognizer.probabilities(u.samples) for u in utterances]
+        texts = [u.text for u in utterances]
+        scores[name] = {
+            "greedy": ctc.error_rates(
+                texts, speech.decode_all(probs, recognizer.vocabulary)
+            ),
+            "beam": ctc.error_rates(
+                texts,
+                speech.decode_all(probs, recognizer.vocabulary, beam_width),
+            ),
+        }
+    return scores
+
+
+def keras_rtf(run, utterances, repeats):
+    rates = []
+    for _ in range(repeats):
+        elapsed, seconds = 0.0, 0.0
+        for u in utterances:
+            started = time.perf_counter()
+            speech.transcribe_samples(run, u.samples)
+            elapsed += time.perf_counter() - started
+            seconds += len(u.samples) / run.spec.sample_rate
+        rates.append(elapsed / seconds)
+    return rates
+
+
+def litert_rtf(recognizer, utterances, repeats):
+    rates = []
+    for _ in range(repeats):
+        elapsed, seconds = 0.0, 0.0
+        for u in utterances:
+            started = time.perf_counter()
+            recognizer.transcribe_samples(u.samples)
+            elapsed += time.perf_counter() - started
+            seconds += len(u.samples) / recognizer.spec.sample_rate
+        rates.append(elapsed / seconds)
+    return rates
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rtf-utterances", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    print(machine(), flush=True)
+    config = dataclasses.replace(
+        speech.BENCH_CONFIG, epochs=args.epochs, seed=args.seed
+    )
+    result, folder = speech.run_training(config, RUN_NAME, overwrite=True)
+    print(speech.summary_table(result), flush=True)
+    print(
+        f"trained {result['epochs_trained']} epochs in "
+        f"{result['train_seconds']:.0f} s",
+        flush=True,
+    )
+    run = speech.load_run(folder)
+    speech.export_acoustic_model(
+        run.model,
+        config,
+        run.vocabulary,
+        folder / "acoustic-dynamic.tflite",
+        quantization="dynamic",
+    )
+    groups = test_utterances(config)
+    report = {"machine": machine(), "keras": result, "litert": {}, "rtf": {}}
+    timed = groups["test_connected"][: args.rtf_utterances]
+    report["rtf"]["keras"] = keras_rtf(run, timed, args.repeats)
+    for form in ("acoustic", "acoustic-dynamic"):
+        recognizer = SpeechTranscriber(folder / f"{form}.tflite")
+        report["litert"][form] = litert_scores(
+            recognizer, groups, config.beam_width
+        )
+        report["rtf"][form] = litert_rtf(recognizer, timed, args.repeats)
+        report["litert"][form]["size_kib"] = (
+            folder / f"{form}.tflite"
+        ).stat().st_size / 1024
+    report["features_max_abs_diff"] = feature_difference(groups, config)
+    print_tables(report)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2)
+
+
+def feature_difference(groups, config):
+    """Largest |NumPy - tf.signal| normalized feature over the test set."""
+    spec = speech.feature_spec(config)
+    worst = 0.0
+    for u in groups["test_single"]:
+        a = audio.features_for(u.samples, spec, backend="numpy")
+        b = audio.features_for(u.samples, spec, backend="tf")
+        worst = max(worst, float(np.max(np.abs(a - b))))
+    return worst
+
+
+def print_tables(report):
+    print(
+        "\n| model | decoder | connected digits: DER % | exact % |"
+        " single digits: accuracy % |"
+    )
+    print("|---|---|---|---|---|")
+    rows = [("Keras", report["keras"])] + [
+        (f"LiteRT {form}", scores) for form, scores in report["litert"].items()
+    ]
+    for label, scores in rows:
+        for decoder in ("greedy", "beam"):
+            connected = scores["test_connected"][decoder]
+            single = scores["test_single"][decoder]
+            print(
+                f"| {label} | {decoder} | {100 * connected['cer']:.2f} | "
+                f"{100 * connected['utterance_accuracy']:.1f} | "
+                f"{100 * single['utterance_accuracy']:.1f} |"
+            )
+    print("\n| runtime | real-time factor, median (min-max) |\n|---|---|")
+    for name, rates in report["rtf"].items():
+        print(
+            f"| {name} | {median(rates):.4f} "
+            f"({min(rates):.4f}-{max(rates):.4f}) |"
+        )
+    worst = report["features_max_abs_diff"]
+    print(f"\nmax |NumPy - tf.signal| normalized feature: {worst:.2e}")
+
+
+if __name__ == "__main__":
+    main()

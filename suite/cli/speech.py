@@ -1,0 +1,117 @@
+"""`suite speech train|evaluate|transcribe`."""
+
+import json
+
+
+def add_parser(subparsers) -> None:
+    speech = subparsers.add_parser(
+        "speech", help="speech recognition: conv + BiLSTM trained with CTC"
+    )
+    actions = speech.add_subparsers(dest="action", required=True)
+
+    train = actions.add_parser("train", help="train, evaluate and save a run")
+    train.add_argument(
+        "--data",
+        default="fsdd",
+        help="fsdd (data dir, else TFDS), tfds, or a folder of WAV files",
+    )
+    train.add_argument(
+        "--transcripts", default="", help="CSV file,text (folder data)"
+    )
+    train.add_argument("--sample-rate", type=int, default=8000)
+    train.add_argument("--units", help="LSTM widths, e.g. 128,128")
+    train.add_argument("--dropout", type=float, help="dropout rate")
+    train.add_argument("--connected-train", type=int, default=4000)
+    train.add_argument("--no-spec-augment", action="store_true")
+    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--learning-rate", type=float, default=2e-3)
+    train.add_argument("--patience", type=int, default=6)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--run-name")
+    train.add_argument("--overwrite", action="store_true")
+    train.add_argument(
+        "--no-export", action="store_true", help="skip acoustic.tflite"
+    )
+    train.set_defaults(handler=_train)
+
+    evaluate = actions.add_parser("evaluate", help="re-evaluate a saved run")
+    evaluate.add_argument("run", help="run folder or name in saved_models/")
+    evaluate.set_defaults(handler=_evaluate)
+
+    transcribe = actions.add_parser(
+        "transcribe", help="print the transcript of each WAV file"
+    )
+    transcribe.add_argument("run", help="run folder or name in saved_models/")
+    transcribe.add_argument("files", nargs="+", help="WAV files")
+    transcribe.add_argument(
+        "--beam-width", type=int, default=1, help="1 = greedy"
+    )
+    transcribe.add_argument(
+        "--litert",
+        action="store_true",
+        help="use the run's acoustic.tflite (LiteRT, no TensorFlow)",
+    )
+    transcribe.set_defaults(handler=_transcribe)
+
+
+def _train(args) -> int:
+    from suite.tasks import speech
+
+    options = {}
+    if args.units:
+        options["units"] = tuple(int(u) for u in args.units.split(","))
+    if args.dropout is not None:
+        options["dropout_rate"] = args.dropout
+    defaults = speech.SpeechConfig().model_options
+    config = speech.SpeechConfig(
+        data=args.data,
+        transcripts=args.transcripts,
+        sample_rate=args.sample_rate,
+        connected_train=args.connected_train,
+        spec_augment=not args.no_spec_augment,
+        model_options={**defaults, **options},
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        patience=args.patience,
+        seed=args.seed,
+    )
+    result, folder = speech.run_training(
+        config, args.run_name, args.overwrite, export_tflite=not args.no_export
+    )
+    print(speech.summary_table(result))
+    print(f"run saved to {folder}/")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from suite.tasks import speech
+
+    result = speech.evaluate_run(args.run)
+    print(speech.summary_table(result))
+    print(json.dumps(result))
+    return 0
+
+
+def _transcribe(args) -> int:
+    from suite.tasks import speech
+
+    if args.litert:
+        from suite.export import runs
+        from suite.export.speech_runtime import SpeechTranscriber
+
+        path = runs.resolve_run(args.run) / speech.TFLITE_FILE
+        recognizer = SpeechTranscriber(path, beam_width=args.beam_width)
+
+        def transcribe_one(name):
+            return recognizer.transcribe_file(name)
+    else:
+        run = speech.load_run(args.run)
+
+        def transcribe_one(name):
+            return speech.transcribe(run, [name], args.beam_width)[0]
+
+    for name in args.files:  # printed as they come: a bad file stops here
+        print(f"{name}\t{transcribe_one(name)}", flush=True)
+    return 0

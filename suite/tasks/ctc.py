@@ -1,0 +1,154 @@
+"""CTC decoding and error rates in NumPy (no TensorFlow: runs on a device).
+
+Conventions (Keras 3): the model emits `V + 1` classes per frame; class 0
+is the CTC blank and class `i + 1` is `vocabulary[i]`. (Keras 2's
+`ctc_batch_cost` and `tf.nn.ctc_beam_search_decoder` put the blank last;
+nothing here uses them.)
+
+- `greedy_decode`: best class per frame, repeats merged, blanks dropped.
+- `beam_search_decode`: CTC prefix beam search (Hannun et al., 2014,
+  "First-pass large vocabulary continuous speech recognition using
+  bi-directional recurrent DNNs"), summing over all alignments of each
+  prefix; no language model.
+- `edit_distance`, `error_rates`: Levenshtein distance; character error
+  rate (= digit error rate for digit strings), word error rate over
+  whitespace-separated words, and the share of exactly right utterances.
+
+Example:
+>>> probs = np.array([[0.6, 0.4], [0.6, 0.4]])  # [T, blank + 'a']
+>>> greedy_decode(probs, "a"), beam_search_decode(probs, "a")
+('', 'a')
+"""
+
+import math
+
+import numpy as np
+
+BLANK = 0
+
+
+def frames_after_striding(lengths, strides) -> np.ndarray:
+    """Frame counts after 'same'-padded strided layers: ceil(T / s) each."""
+    lengths = np.asarray(lengths, dtype="int64")
+    for stride in strides:
+        lengths = -(-lengths // int(stride))
+    return lengths
+
+
+def encode(text: str, vocabulary: str) -> list[int]:
+    """Transcript -> labels 1..V (raises naming unknown characters)."""
+    from suite.errors import SuiteError
+
+    unknown = sorted(set(text) - set(vocabulary))
+    if unknown:
+        raise SuiteError(
+            f"transcript {text!r} has character(s) {unknown} outside the "
+            f"model's vocabulary {vocabulary!r}; remove them or retrain "
+            "with a vocabulary that has them"
+        )
+    return [vocabulary.index(ch) + 1 for ch in text]
+
+
+def labels_to_text(labels, vocabulary: str) -> str:
+    return "".join(vocabulary[i - 1] for i in labels if i != BLANK)
+
+
+def greedy_decode(probs, vocabulary: str) -> str:
+    """Best path: argmax per frame `[T, V+1]`, merge repeats, drop blanks."""
+    best = np.argmax(np.asarray(probs), axis=-1)
+    merged = [c for i, c in enumerate(best) if i == 0 or c != best[i - 1]]
+    return labels_to_text(merged, vocabulary)
+
+
+def beam_search_decode(probs, vocabulary: str, beam_width: int = 8) -> str:
+    """Most probable labelling by CTC prefix beam search over `[T, V+1]`
+    per-frame probabilities (or log-probabilities if any value is < 0)."""
+    log_probs = _as_log(np.asarray(probs, dtype="float64"))
+    beams = {(): (0.0, -math.inf)}  # prefix -> (log p ends blank, non-blank)
+    for frame in log_probs:
+        beams = _extend(beams, frame)
+        beams = dict(
+            sorted(beams.items(), key=lambda kv: -_total(kv[1]))[:beam_width]
+        )
+    best = max(beams.items(), key=lambda kv: _total(kv[1]))[0]
+    return labels_to_text(best, vocabulary)
+
+
+def _extend(beams, frame):
+    """One frame of prefix beam search."""
+    out: dict[tuple, list[float]] = {}
+
+    def add(prefix, blank=-math.inf, other=-math.inf):
+        old = out.setdefault(prefix, [-math.inf, -math.inf])
+        old[0] = np.logaddexp(old[0], blank)
+        old[1] = np.logaddexp(old[1], other)
+
+    for prefix, (p_blank, p_other) in beams.items():
+        total = np.logaddexp(p_blank, p_other)
+        add(prefix, blank=total + frame[BLANK])
+        for label in range(1, len(frame)):
+            p = frame[label]
+            if prefix and prefix[-1] == label:
+                add(prefix, other=p_other + p)  # repeat merges
+                add((*prefix, label), other=p_blank + p)  # blank separates
+            else:
+                add((*prefix, label), other=total + p)
+    return {prefix: tuple(values) for prefix, values in out.items()}
+
+
+def _total(pair) -> float:
+    return float(np.logaddexp(*pair))
+
+
+def _as_log(values: np.ndarray) -> np.ndarray:
+    if np.any(values < 0):
+        return values
+    with np.errstate(divide="ignore"):
+        return np.log(values)
+
+
+def edit_distance(reference, hypothesis) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref in enumerate(reference, start=1):
+        current = [i]
+        for j, hyp in enumerate(hypothesis, start=1):
+            current.append(
+                min(
+                    previous[j] + 1,
+                    current[j - 1] + 1,
+                    previous[j - 1] + (ref != hyp),
+                )
+            )
+        previous = current
+    return previous[-1]
+
+
+def error_rates(references, hypotheses) -> dict[str, float]:
+    """Corpus CER and WER (edits / reference length) and exact matches."""
+    references, hypotheses = list(references), list(hypotheses)
+    if len(references) != len(hypotheses) or not references:
+        raise ValueError("need equally many references and hypotheses (>0)")
+    chars = sum(len(r) for r in references)
+    words = sum(len(r.split()) for r in references)
+    char_edits = sum(
+        edit_distance(r, h) for r, h in zip(references, hypotheses, strict=True)
+    )
+    word_edits = sum(
+        edit_distance(r.split(), h.split())
+        for r, h in zip(references, hypotheses, strict=True)
+    )
+    exact = sum(r == h for r, h in zip(references, hypotheses, strict=True))
+    return {
+        "cer": char_edits / max(chars, 1),
+        "wer": word_edits / max(words, 1),
+        "utterance_accuracy": exact / len(references),
+        "reference_characters": chars,
+        "utterances": len(references),
+    }
+
+
+def softmax(logits) -> np.ndarray:
+    logits = np.asarray(logits, dtype="float64")
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return (shifted / shifted.sum(axis=-1, keepdims=True)).astype("float32")

@@ -1,0 +1,526 @@
+"""Speech recognition: log-mel features -> conv + BiLSTM -> CTC -> text.
+
+The whole flow, top to bottom:
+
+    config = SpeechConfig(data="fsdd", epochs=30)
+    data = prepare(config)                # recordings, utterances, features
+    model = build(config, data)           # registry `conv_bilstm_ctc`, CTC
+    history = train(config, data, model)  # length-bucketed padded batches
+    metrics = evaluate(config, data, model)   # CER / digit error rate
+    texts = transcribe(model, run_info, ["a.wav"])
+
+`run_training` does all of it and saves `saved_models/<run>/` with the
+model, `config.json` (feature settings and vocabulary included),
+`metrics.json`, a loss plot and `acoustic.tflite` (features -> per-frame
+probabilities, builtin LiteRT ops; run it without TensorFlow with
+`suite.export.speech_runtime.SpeechTranscriber`).
+
+Data: spoken digits (FSDD) with the official split (recordings 0-4 test;
+5-9 held out here for validation), as connected-digit utterances of
+1-`max_digits` recordings of one speaker plus every single recording; or
+a folder of WAV files with a `file,text` CSV (vocabulary from the
+transcripts, every 10th file test and every 10th+1 validation).
+"""
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from suite import configs
+from suite.data import audio, speech_corpus
+from suite.errors import SuiteError
+from suite.export import runs
+from suite.layers import CTCLoss
+from suite.models import registry
+from suite.tasks import ctc, training
+
+TFLITE_FILE = "acoustic.tflite"
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeechConfig(training.FitOptions):
+    """Everything a speech run needs; saved as config.json."""
+
+    epochs: int = 30
+    """Maximum epochs (early stopping on validation CTC loss)."""
+    learning_rate: float = 2e-3
+    """Initial Adam learning rate."""
+    patience: int = 6
+    """Epochs without validation improvement before stopping."""
+    data: str = "fsdd"
+    """'fsdd' (data dir, else TFDS), 'tfds' or a folder of WAV files."""
+    transcripts: str = ""
+    """The folder's CSV with columns file,text (default transcripts.csv)."""
+    sample_rate: int = 8000
+    """Model sample rate (Hz); audio is resampled to it."""
+    frame_length: int = 200
+    """Samples per STFT frame (25 ms at 8 kHz)."""
+    frame_step: int = 80
+    """Samples between frames (10 ms at 8 kHz)."""
+    fft_length: int = 256
+    """FFT size (a power of two)."""
+    num_mel_bins: int = 40
+    """Log-mel features per frame."""
+    max_seconds: float = 15.0
+    """Longest audio accepted at transcription."""
+    connected_train: int = 4000
+    """Connected-digit utterances built from the training recordings."""
+    connected_val: int = 300
+    """... from the validation recordings (5-9)."""
+    connected_test: int = 500
+    """... from the official test recordings (0-4)."""
+    max_digits: int = 7
+    """Most recordings joined into one utterance."""
+    spec_augment: bool = True
+    """SpecAugment-style time and frequency masks on training batches."""
+    model: str = "conv_bilstm_ctc"
+    """Registry name of the acoustic model (must keep the time axis)."""
+    model_options: dict[str, Any] = dataclasses.field(
+        default_factory=lambda: {"dropout_rate": 0.1}
+    )
+    """Fields of the model's config (units, conv_filters, dropout_rate...)."""
+    beam_width: int = 8
+    """Beam of the CTC prefix beam search (1 = greedy only)."""
+
+    def __post_init__(self):
+        feature_spec(self)  # validates the feature settings
+        if self.max_digits < 1 or self.beam_width < 1:
+            raise SuiteError("max_digits and beam_width must be >= 1")
+        registry.make_config(self.model, self.model_options)
+
+
+def feature_spec(config: SpeechConfig) -> audio.FeatureSpec:
+    return audio.FeatureSpec(
+        sample_rate=config.sample_rate,
+        frame_length=config.frame_length,
+        frame_step=config.frame_step,
+        fft_length=config.fft_length,
+        num_mel_bins=config.num_mel_bins,
+        max_seconds=config.max_seconds,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class UtteranceSet:
+    """Features and transcripts of one evaluation or training set."""
+
+    features: list[np.ndarray]
+    """Normalized log-mel `[T_i, mel_bins]` per utterance."""
+    texts: list[str]
+    """Transcripts."""
+    seconds: np.ndarray
+    """Audio duration of each utterance."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeechData:
+    """The prepared sets and what the model needs to know about them."""
+
+    vocabulary: str
+    """Output characters; class i + 1 is vocabulary[i], 0 is blank."""
+    sets: dict[str, UtteranceSet]
+    """'train', 'val' and test sets ('test_connected', 'test_single' for
+    spoken digits, 'test' for a folder)."""
+
+
+def prepare(config: SpeechConfig, recordings=None) -> SpeechData:
+    """Reads the corpus, builds utterances per split, computes features."""
+    spec = feature_spec(config)
+    if recordings is None:
+        recordings = load_recordings(config)
+    if config.data in ("fsdd", "tfds"):
+        groups = _digit_groups(config, recordings)
+        vocabulary = speech_corpus.DIGITS
+    else:
+        splits = speech_corpus.split_by_position(recordings)
+        groups = {
+            k: speech_corpus.single_utterances(v) for k, v in splits.items()
+        }
+        vocabulary = speech_corpus.character_vocabulary(
+            r.text for r in splits["train"]
+        )
+    for name, utterances in groups.items():
+        if not utterances:
+            raise SuiteError(f"the {name} split is empty; add recordings")
+        for utterance in utterances:
+            ctc.encode(utterance.text, vocabulary)
+    sets = {name: _featurize(u, spec) for name, u in groups.items()}
+    return SpeechData(vocabulary=vocabulary, sets=sets)
+
+
+def load_recordings(config: SpeechConfig):
+    if config.data == "fsdd":
+        return speech_corpus.fsdd_recordings(config.sample_rate)
+    if config.data == "tfds":
+        return speech_corpus.tfds_recordings(config.sample_rate)
+    folder = Path(config.data)
+    if not folder.is_dir():
+        raise SuiteError(
+            f"data {config.data!r} is neither 'fsdd', 'tfds' nor a folder "
+            "of WAV files"
+        )
+    return speech_corpus.folder_recordings(
+        folder, config.transcripts or None, config.sample_rate
+    )
+
+
+def _digit_groups(config, recordings) -> dict[str, list]:
+    splits = speech_corpus.split_recordings(recordings)
+    build = speech_corpus.connected_utterances
+    seed, rate, most = config.seed, config.sample_rate, config.max_digits
+    return {
+        "train": build(
+            splits["train"], config.connected_train, seed, most, rate
+        )
+        + speech_corpus.single_utterances(splits["train"]),
+        "val": build(splits["val"], config.connected_val, seed + 1, most, rate)
+        + speech_corpus.single_utterances(splits["val"]),
+        "test_connected": build(
+            splits["test"], config.connected_test, seed + 2, most, rate
+        ),
+        "test_single": speech_corpus.single_utterances(splits["test"]),
+    }
+
+
+def _featurize(utterances, spec) -> UtteranceSet:
+    return UtteranceSet(
+        features=audio.batch_log_mel([u.samples for u in utterances], spec),
+        texts=[u.text for u in utterances],
+        seconds=np.array(
+            [len(u.samples) / spec.sample_rate for u in utterances]
+        ),
+    )
+
+
+def model_config(config: SpeechConfig, vocabulary: str):
+    """The registry config: `[B, T, mel]` in, `[B, T', V + 1]` logits out."""
+    options = {
+        **config.model_options,
+        "num_features": config.num_mel_bins,
+        "output_units": len(vocabulary) + 1,
+        "return_sequences": True,
+    }
+    return registry.make_config(config.model, options)
+
+
+def strides_of(model_config_value) -> tuple[int, ...]:
+    """Time strides of the model (empty for models that keep T)."""
+    return tuple(getattr(model_config_value, "conv_strides", ()))
+
+
+def build(config: SpeechConfig, data: SpeechData) -> keras.Model:
+    """Builds the registry model and compiles it with the CTC loss."""
+    training.set_seed(config.seed)
+    spec = model_config(config, data.vocabulary)
+    model = registry.build_from_config(config.model, spec)
+    model.compile(
+        optimizer=training.make_optimizer(
+            config.learning_rate, config.clipnorm
+        ),
+        loss=CTCLoss(),
+    )
+    return model
+
+
+class CTCBatches(keras.utils.PyDataset):
+    """Padded, length-bucketed batches `(features, packed CTC targets)`.
+
+    Utterances are sorted by length and cut into batches (little padding);
+    the batch order is shuffled every epoch. Targets pack, per utterance,
+    the frame count after the model's striding and the labels (see
+    `suite.layers.CTCLoss`). Utterances whose labels cannot fit in their
+    frames (CTC needs a blank between repeats) are dropped and counted in
+    `dropped`.
+    """
+
+    def __init__(
+        self,
+        utterances: UtteranceSet,
+        vocabulary,
+        strides,
+        *,
+        batch_size,
+        seed=0,
+        augment=False,
+    ):
+        super().__init__(workers=1, use_multiprocessing=False)
+        lengths = np.array([len(f) for f in utterances.features])
+        frames = ctc.frames_after_striding(lengths, strides)
+        labels = [ctc.encode(t, vocabulary) for t in utterances.texts]
+        keep = [i for i, lab in enumerate(labels) if _fits(lab, frames[i])]
+        self.dropped = len(labels) - len(keep)
+        order = sorted(keep, key=lambda i: lengths[i])
+        self.batches = [
+            order[i : i + batch_size] for i in range(0, len(order), batch_size)
+        ]
+        self.features, self.labels, self.frames = (
+            utterances.features,
+            labels,
+            frames,
+        )
+        self.augment, self.seed, self.epoch = augment, seed, 0
+        self._order = np.arange(len(self.batches))
+        self.on_epoch_end()
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        members = self.batches[self._order[index]]
+        rng = np.random.default_rng((self.seed, self.epoch, index))
+        feats = [self.features[i] for i in members]
+        if self.augment:
+            feats = [audio.spec_augment(f, rng) for f in feats]
+        x = pad_features(feats)
+        width = max(len(self.labels[i]) for i in members)
+        y = np.zeros((len(members), 1 + width), dtype="float32")
+        for row, i in enumerate(members):
+            y[row, 0] = self.frames[i]
+            y[row, 1 : 1 + len(self.labels[i])] = self.labels[i]
+        return x, y
+
+    def on_epoch_end(self):
+        rng = np.random.default_rng((self.seed, self.epoch))
+        self._order = rng.permutation(len(self.batches))
+        self.epoch += 1
+
+
+def _fits(labels, frames) -> bool:
+    repeats = sum(a == b for a, b in zip(labels, labels[1:], strict=False))
+    return 0 < len(labels) + repeats <= frames
+
+
+def pad_features(features) -> np.ndarray:
+    """`[T_i, F]` arrays -> `[B, max T, F]`, zero-padded at the end."""
+    width = max(len(f) for f in features)
+    out = np.zeros((len(features), width, features[0].shape[1]), "float32")
+    for row, f in enumerate(features):
+        out[row, : len(f)] = f
+    return out
+
+
+def train(config: SpeechConfig, data: SpeechData, model) -> dict:
+    """Fits with early stopping on the validation CTC loss."""
+    strides = strides_of(model_config(config, data.vocabulary))
+    train_batches = CTCBatches(
+        data.sets["train"],
+        data.vocabulary,
+        strides,
+        batch_size=config.batch_size,
+        seed=config.seed,
+        augment=config.spec_augment,
+    )
+    val_batches = CTCBatches(
+        data.sets["val"],
+        data.vocabulary,
+        strides,
+        batch_size=config.batch_size,
+        seed=config.seed,
+    )
+    history = model.fit(
+        train_batches,
+        validation_data=val_batches,
+        epochs=config.epochs,
+        callbacks=training.standard_callbacks(config.patience),
+        verbose=0,
+    ).history
+    training.check_finite_history(history)
+    return {key: [float(v) for v in values] for key, values in history.items()}
+
+
+def frame_probabilities(model, features, strides, batch_size=32):
+    """Per-frame probabilities `[T'_i, V + 1]` of each utterance."""
+    lengths = np.array([len(f) for f in features])
+    frames = ctc.frames_after_striding(lengths, strides)
+    order = np.argsort(lengths, kind="stable")
+    out = [None] * len(features)
+    for start in range(0, len(order), batch_size):
+        members = order[start : start + batch_size]
+        logits = model.predict_on_batch(
+            pad_features([features[i] for i in members])
+        )
+        for row, i in enumerate(members):
+            out[i] = ctc.softmax(np.asarray(logits[row, : frames[i]]))
+    return out
+
+
+def decode_all(probabilities, vocabulary, beam_width=1) -> list[str]:
+    """Greedy (beam_width 1) or prefix-beam-search decoding of each."""
+    if beam_width <= 1:
+        return [ctc.greedy_decode(p, vocabulary) for p in probabilities]
+    return [
+        ctc.beam_search_decode(p, vocabulary, beam_width) for p in probabilities
+    ]
+
+
+def evaluate(config: SpeechConfig, data: SpeechData, model) -> dict:
+    """Error rates of greedy and beam decoding on every test set."""
+    strides = strides_of(model_config(config, data.vocabulary))
+    result = {}
+    for name, subset in data.sets.items():
+        if not name.startswith("test"):
+            continue
+        probs = frame_probabilities(model, subset.features, strides)
+        greedy = ctc.error_rates(
+            subset.texts, decode_all(probs, data.vocabulary)
+        )
+        beam = ctc.error_rates(
+            subset.texts, decode_all(probs, data.vocabulary, config.beam_width)
+        )
+        result[name] = {"greedy": greedy, "beam": beam}
+    return result
+
+
+def summary_table(result: dict) -> str:
+    """Text table: CER (= digit error rate on digits), exact utterances."""
+    lines = [
+        f"{'set':16s}{'decoder':>8s}{'CER %':>8s}{'WER %':>8s}"
+        f"{'exact %':>9s}{'utts':>6s}"
+    ]
+    for name, row in result.items():
+        if not isinstance(row, dict) or "greedy" not in row:
+            continue
+        for decoder in ("greedy", "beam"):
+            r = row[decoder]
+            lines.append(
+                f"{name:16s}{decoder:>8s}{100 * r['cer']:8.2f}"
+                f"{100 * r['wer']:8.2f}{100 * r['utterance_accuracy']:9.2f}"
+                f"{r['utterances']:6d}"
+            )
+    return "\n".join(lines)
+
+
+def run_training(
+    config: SpeechConfig,
+    run_name: str | None = None,
+    overwrite: bool = False,
+    export_tflite: bool = True,
+    recordings=None,
+) -> tuple[dict, Path]:
+    """Prepare, build, train, evaluate, save (and export) one run."""
+    name = run_name or runs.default_run_name("speech", config.model)
+    data = prepare(config, recordings)
+    model = build(config, data)
+    started = time.perf_counter()
+    history = train(config, data, model)
+    seconds = time.perf_counter() - started
+    result = evaluate(config, data, model)
+    result["epochs_trained"] = len(history["loss"])
+    result["train_seconds"] = round(seconds, 2)
+    result["history"] = history
+    with runs.staged_run(name, overwrite=overwrite) as folder:
+        runs.save_run_files(folder, model, run_config(config, data), result)
+        training.save_loss_plot(history, folder / "loss.png")
+        if export_tflite:
+            export_acoustic_model(
+                model, config, data.vocabulary, folder / TFLITE_FILE
+            )
+    return result, runs.runs_root() / name
+
+
+def run_config(config: SpeechConfig, data: SpeechData) -> dict:
+    """What config.json holds: task config, model config, vocabulary."""
+    spec = model_config(config, data.vocabulary)
+    return {
+        "task": "speech",
+        "config": configs.to_dict(config),
+        "model_config": configs.to_dict(spec),
+        "vocabulary": data.vocabulary,
+        "features": configs.to_dict(feature_spec(config)),
+        "strides": list(strides_of(spec)),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeechRun:
+    """A loaded run: what transcription needs."""
+
+    config: SpeechConfig
+    vocabulary: str
+    spec: audio.FeatureSpec
+    strides: tuple[int, ...]
+    model: Any
+    folder: Path
+
+
+def load_run(run) -> SpeechRun:
+    folder = runs.resolve_run(run)
+    saved = runs.load_config(folder)
+    if saved.get("task") != "speech":
+        raise SuiteError(f"{folder} is a {saved.get('task')!r} run, not speech")
+    config = configs.from_dict(SpeechConfig, saved["config"])
+    return SpeechRun(
+        config=config,
+        vocabulary=saved["vocabulary"],
+        spec=feature_spec(config),
+        strides=tuple(saved["strides"]),
+        model=runs.load_model(folder),
+        folder=folder,
+    )
+
+
+def transcribe(speech_run: SpeechRun, paths, beam_width: int = 1) -> list[str]:
+    """Transcribes WAV files with the Keras model (one file per call)."""
+    texts = []
+    for path in paths:
+        samples = audio.load_audio(path, speech_run.spec)
+        texts.append(transcribe_samples(speech_run, samples, beam_width))
+    return texts
+
+
+def transcribe_samples(speech_run: SpeechRun, samples, beam_width=1) -> str:
+    """Checked samples at the model rate -> text."""
+    features = audio.features_for(samples, speech_run.spec)
+    logits = speech_run.model.predict_on_batch(features[None])[0]
+    probs = ctc.softmax(logits)
+    return decode_all([probs], speech_run.vocabulary, beam_width)[0]
+
+
+def evaluate_run(run, recordings=None) -> dict:
+    """Re-evaluates a saved run on its data's test sets."""
+    speech_run = load_run(run)
+    data = prepare(speech_run.config, recordings)
+    if data.vocabulary != speech_run.vocabulary:
+        raise SuiteError(
+            f"the data's vocabulary {data.vocabulary!r} differs from the "
+            f"run's {speech_run.vocabulary!r}"
+        )
+    return evaluate(speech_run.config, data, speech_run.model)
+
+
+def probability_model(model) -> keras.Model:
+    """The acoustic model with a softmax: features -> probabilities."""
+    probs = keras.layers.Softmax(name="probabilities")(model.outputs[0])
+    return keras.Model(model.inputs, probs, name="acoustic_model")
+
+
+def export_acoustic_model(model, config, vocabulary, path, quantization="none"):
+    """Exports features -> per-frame probabilities, builtin ops only, with
+    what a device needs in the sidecar (feature settings, vocabulary)."""
+    from suite.export import tflite
+
+    spec = model_config(config, vocabulary)
+    extras = {
+        "task": "speech",
+        "vocabulary": vocabulary,
+        "blank_index": ctc.BLANK,
+        "features": configs.to_dict(feature_spec(config)),
+        "normalization": "per-utterance: bin means removed, unit std",
+        "strides": list(strides_of(spec)),
+    }
+    return tflite.export_window(
+        probability_model(model),
+        path,
+        quantization=quantization,
+        extras=extras,
+    )
+
+
+BENCH_CONFIG = SpeechConfig()
+"""What bench/speech.py trains: the defaults (2x Conv1D(128) stride 2,
+2x BiLSTM(128), dropout 0.1, 4000 connected + 2000 single training
+utterances, SpecAugment, Adam 2e-3, up to 30 epochs)."""

@@ -1,0 +1,487 @@
+"""Text generation: character- and word-level language models.
+
+The whole flow, top to bottom:
+
+    config = TextGenConfig(corpus="tiny_shakespeare", level="char", ...)
+    data = prepare(config)                  # read, split 90/10, vocabulary
+    model = build(config, data)             # registry model, per-step logits
+    history = train(config, data, model)    # next-token cross-entropy
+    metrics = evaluate(config, data, model) # nats/token, bits/char, ppl
+    text = generate_text(model, data.vocab, "ROMEO:", SamplingConfig())
+
+`run_training` does all of it and saves `saved_models/<run-name>/`
+(model.keras, config.json with the vocabulary, metrics.json,
+vocabulary.json). Any registry model works: its builder gets an Embedding
+input (`vocab_size > 0`) and a per-step head (`return_sequences=True`).
+
+Generation is stateful: `KerasStepper` cuts the streaming-step model
+(`suite.export.streaming`) from the trained model and carries the
+recurrent state from token to token, one step of work per token.
+`PrefixStepper` re-reads the whole prefix at every token instead (same
+tokens under greedy decoding, quadratic cost); `export_litert` writes the
+step model as a `.tflite` that `sampling.LiteRTStepper` runs without
+TensorFlow.
+"""
+
+import dataclasses
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from suite import configs
+from suite.data import corpus
+from suite.data.corpus import Vocabulary
+from suite.errors import SuiteError
+from suite.export import runs, streaming, tflite
+from suite.models import registry
+from suite.tasks import sampling, training
+
+LAYOUTS = ("contiguous", "ngram_lines")
+VOCABULARY_FILE = "vocabulary.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class TextGenConfig(training.FitOptions):
+    """Everything a text-generation run needs; saved as config.json."""
+
+    corpus: str = "tiny_shakespeare"
+    """'tiny_shakespeare', 'nursery_rhyme' or a UTF-8 text file path."""
+    level: str = "char"
+    """Tokens: 'char' (characters) or 'word' (words and punctuation)."""
+    unknown_token: str = "<unk>"
+    """Id 1 for out-of-vocabulary tokens; '' refuses them instead."""
+    max_vocab: int = 0
+    """Keep the most frequent tokens only (0 keeps all)."""
+    layout: str = "contiguous"
+    """'contiguous' sequences, or 'ngram_lines' (every prefix of a line)."""
+    sequence_length: int = 100
+    """Tokens per training sequence (BPTT length)."""
+    validation_fraction: float = 0.1
+    """Share of the corpus, at its end, held out for validation."""
+    model: str = "stacked_lstm"
+    """Registry name of the model."""
+    embedding_dim: int = 64
+    """Width of the token embedding."""
+    dropout_rate: float = 0.0
+    """Dropout on each recurrent layer's inputs (if the model has it)."""
+    model_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Other fields of the model's config (units, ...)."""
+    max_minutes: float = 0.0
+    """Stop training after this many minutes (0: no limit)."""
+    epochs: int = 10
+    """Maximum epochs."""
+    batch_size: int = 64
+    """Sequences per gradient step."""
+    learning_rate: float = 2e-3
+    """Initial Adam learning rate."""
+    patience: int = 3
+    """Epochs without validation improvement before stopping."""
+
+    def __post_init__(self):
+        _validate(self)
+
+
+def _validate(config: TextGenConfig) -> None:
+    if config.level not in corpus.LEVELS:
+        raise SuiteError(
+            f"level must be one of {corpus.LEVELS}, got {config.level!r}"
+        )
+    if config.layout not in LAYOUTS:
+        raise SuiteError(
+            f"layout must be one of {LAYOUTS}, got {config.layout!r}"
+        )
+    if config.sequence_length < 1 or config.epochs < 1:
+        raise SuiteError(
+            "sequence_length and epochs must be >= 1, got "
+            f"{config.sequence_length} and {config.epochs}"
+        )
+    if not 0.0 < config.validation_fraction < 1.0:
+        raise SuiteError("validation_fraction must be in (0, 1)")
+    model_config(config, vocab_size=2)  # unknown model / options fail here
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedText:
+    """A corpus split, its vocabulary and model-ready sequences."""
+
+    vocab: Vocabulary
+    """Fitted on the training split."""
+    train_ids: np.ndarray
+    """Training split as token ids `[N]` (contiguous layout)."""
+    x_train: np.ndarray
+    """Training inputs `[S, T]`."""
+    y_train: np.ndarray
+    """Training targets `[S, T]`: the inputs shifted one token ahead."""
+    x_val: np.ndarray
+    """Validation inputs `[S', T]`."""
+    y_val: np.ndarray
+    """Validation targets `[S', T]`."""
+
+
+def prepare(
+    config: TextGenConfig,
+    text: str | None = None,
+    vocab: Vocabulary | None = None,
+) -> PreparedText:
+    """Reads the corpus (or `text`), holds out its end, and fits the
+    vocabulary on the rest (or uses the given `vocab`)."""
+    if text is None:
+        text = corpus.load_text(config.corpus)
+    elif not text.strip():
+        raise SuiteError("the corpus is empty; give some text to train on")
+    if config.layout == "ngram_lines":
+        return _prepare_lines(config, text, vocab)
+    train_text, val_text = corpus.split_text(text, config.validation_fraction)
+    vocab = vocab or _fit(config, train_text)
+    train_ids = vocab.encode(train_text, what="the training text")
+    val_ids = vocab.encode(val_text, what="the validation text")
+    length = config.sequence_length
+    x_train, y_train = corpus.contiguous_sequences(
+        train_ids, length, "training split (first 90%)"
+    )
+    x_val, y_val = corpus.contiguous_sequences(
+        val_ids, length, "validation split (last 10%)"
+    )
+    return PreparedText(vocab, train_ids, x_train, y_train, x_val, y_val)
+
+
+def _fit(config: TextGenConfig, train_text: str) -> Vocabulary:
+    return corpus.fit_vocabulary(
+        train_text, config.level, config.unknown_token, config.max_vocab
+    )
+
+
+def _prepare_lines(config, text: str, vocab) -> PreparedText:
+    lines = [line for line in text.splitlines() if line.strip()]
+    held = max(1, math.ceil(len(lines) * config.validation_fraction))
+    if len(lines) <= held:
+        raise SuiteError(
+            f"the n-gram layout needs at least 2 non-empty lines (one "
+            f"held out), got {len(lines)}"
+        )
+    train_lines = lines[:-held]
+    vocab = vocab or _fit(config, "\n".join(train_lines))
+    encode = [vocab.encode(line, what="the corpus") for line in lines]
+    width = config.sequence_length
+    x_train, y_train = corpus.ngram_prefixes(encode[:-held], width)
+    x_val, y_val = corpus.ngram_prefixes(encode[-held:], width)
+    train_ids = np.concatenate(encode[:-held])
+    return PreparedText(vocab, train_ids, x_train, y_train, x_val, y_val)
+
+
+def model_config(config: TextGenConfig, vocab_size: int):
+    """The registry config: token ids in, next-token logits at each step."""
+    options = {
+        **config.model_options,
+        "vocab_size": vocab_size,
+        "embedding_dim": config.embedding_dim,
+        "output_units": vocab_size,
+        "return_sequences": True,
+        "sequence_length": None,
+    }
+    fields = {
+        f.name
+        for f in dataclasses.fields(registry.get(config.model).config_cls)
+    }
+    if "dropout_rate" in fields:
+        options.setdefault("dropout_rate", config.dropout_rate)
+    elif config.dropout_rate > 0:
+        raise SuiteError(
+            f"model {config.model!r} has no dropout_rate option; set "
+            "dropout_rate=0 or use its own dropout field in model_options"
+        )
+    return registry.make_config(config.model, options)
+
+
+def build(config: TextGenConfig, data: PreparedText) -> keras.Model:
+    """Builds and compiles the registry model for this vocabulary."""
+    training.set_seed(config.seed)
+    spec = model_config(config, data.vocab.size)
+    model = registry.build_from_config(config.model, spec)
+    _refuse_bidirectional(model)
+    model.compile(
+        optimizer=training.make_optimizer(
+            config.learning_rate, config.clipnorm
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return model
+
+
+def _refuse_bidirectional(model) -> None:
+    layers = model._flatten_layers(include_self=False)
+    if any(isinstance(layer, keras.layers.Bidirectional) for layer in layers):
+        raise SuiteError(
+            f"model {model.name!r} is bidirectional: it would read the very "
+            "token it must predict; a language model must be causal, so use "
+            "stacked_lstm, gru or another one-directional model"
+        )
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training after `minutes` (checked after every batch)."""
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.minutes = minutes
+        self.started = 0.0
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.perf_counter() - self.started > 60.0 * self.minutes:
+            self.model.stop_training = True
+
+
+def train(config: TextGenConfig, data: PreparedText, model) -> dict:
+    """Fits on the training sequences; returns the loss history."""
+    from suite.data import windows
+
+    callbacks = training.standard_callbacks(config.patience)
+    if config.max_minutes > 0:
+        callbacks.append(TimeLimit(config.max_minutes))
+    history = model.fit(
+        windows.to_dataset(
+            data.x_train, data.y_train, config.batch_size, True, config.seed
+        ),
+        validation_data=windows.to_dataset(
+            data.x_val, data.y_val, config.batch_size, False, config.seed
+        ),
+        epochs=config.epochs,
+        shuffle=False,  # the dataset is already shuffled per epoch
+        callbacks=callbacks,
+        verbose=0,
+    ).history
+    training.check_finite_history(history)
+    return {key: [float(v) for v in values] for key, values in history.items()}
+
+
+def evaluate(config: TextGenConfig, data: PreparedText, model) -> dict:
+    """Validation loss in nats per token, bits per character, perplexity,
+    and the unigram entropy (the loss of a context-free model)."""
+    nats = float(
+        model.evaluate(
+            data.x_val, data.y_val, batch_size=config.batch_size, verbose=0
+        )
+    )
+    targets = data.y_val[data.y_val > 0]
+    characters = len(data.vocab.decode(targets))
+    per_char = nats * len(targets) / max(characters, 1)
+    return {
+        "level": config.level,
+        "val_loss": nats,
+        "bits_per_token": nats / math.log(2),
+        "bits_per_char": per_char / math.log(2),
+        "perplexity": math.exp(nats),
+        "unigram_entropy": corpus.unigram_entropy(
+            data.train_ids, data.vocab.size
+        ),
+        "val_tokens": int(len(targets)),
+        "vocab_size": data.vocab.size,
+    }
+
+
+def run_training(
+    config: TextGenConfig,
+    run_name: str | None = None,
+    overwrite: bool = False,
+    text: str | None = None,
+) -> tuple[dict, Path]:
+    """Prepare, build, train, evaluate and save one run; returns metrics."""
+    name = run_name or runs.default_run_name("textgen", config.model)
+    data = prepare(config, text)
+    model = build(config, data)
+    started = time.perf_counter()
+    history = train(config, data, model)
+    seconds = time.perf_counter() - started
+    result = evaluate(config, data, model)
+    result["model_name"] = config.model
+    result["epochs_trained"] = len(history["loss"])
+    result["train_seconds"] = round(seconds, 2)
+    result["history"] = history
+    with runs.staged_run(name, overwrite=overwrite) as folder:
+        save_run(folder, config, data.vocab, model, result)
+        training.save_loss_plot(history, folder / "loss.png")
+    return result, runs.runs_root() / name
+
+
+def save_run(folder: Path, config, vocab: Vocabulary, model, result) -> None:
+    """model.keras, config.json (with the vocabulary), metrics.json and
+    vocabulary.json into a (staging) run folder."""
+    saved = {
+        "task": "text_generation",
+        "config": configs.to_dict(config),
+        "model_config": configs.to_dict(model_config(config, vocab.size)),
+        "vocabulary": vocab.to_dict(),
+    }
+    runs.save_run_files(folder, model, saved, result)
+    configs.save_json(folder / VOCABULARY_FILE, vocab.to_dict())
+
+
+def load_run(run) -> tuple[TextGenConfig, Vocabulary, Any, Path]:
+    """Loads `(config, vocabulary, model, folder)` of a saved run."""
+    folder = runs.resolve_run(run)
+    saved = runs.load_config(folder)
+    if saved.get("task") != "text_generation":
+        raise SuiteError(
+            f"{folder} is a {saved.get('task')!r} run, not text_generation"
+        )
+    config = configs.from_dict(TextGenConfig, saved["config"])
+    vocab = Vocabulary.from_dict(saved["vocabulary"])
+    return config, vocab, runs.load_model(folder), folder
+
+
+def evaluate_run(run, corpus_source: str | None = None) -> dict:
+    """Re-evaluates a saved run with its vocabulary on the held-out end of
+    its corpus (or of `corpus_source`)."""
+    config, vocab, model, _ = load_run(run)
+    if corpus_source:
+        config = dataclasses.replace(config, corpus=corpus_source)
+    return evaluate(config, prepare(config, vocab=vocab), model)
+
+
+class KerasStepper:
+    """Stateful generation in Keras: the streaming-step model of `model`
+    (token and recurrent states in, logits and new states out), the state
+    carried from one token to the next."""
+
+    def __init__(self, model):
+        self.step_model = streaming.streaming_step_model(model, batch_size=1)
+        self.num_states = len(self.step_model.inputs) - 1
+        self.states: list[np.ndarray] = []
+        self.reset()
+
+    def reset(self) -> None:
+        self.states = [
+            np.zeros(t.shape, keras.backend.standardize_dtype(t.dtype))
+            for t in self.step_model.inputs[1:]
+        ]
+
+    def step(self, token: int) -> np.ndarray:
+        feeds = [np.array([[token]], dtype="int32"), *self.states]
+        outputs = self.step_model.predict_on_batch(feeds)
+        self.states = list(outputs[1:])
+        return np.asarray(outputs[0]).reshape(-1)  # [1, 1, V] -> [V]
+
+
+class PrefixStepper:
+    """The baseline: re-reads the whole prefix through the window model at
+    every token (no state kept; cost grows with the prefix)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.prefix: list[int] = []
+
+    def reset(self) -> None:
+        self.prefix = []
+
+    def prime(self, tokens) -> np.ndarray:
+        self.prefix = list(tokens)
+        return self._last_logits()
+
+    def step(self, token: int) -> np.ndarray:
+        self.prefix.append(int(token))
+        return self._last_logits()
+
+    def _last_logits(self) -> np.ndarray:
+        ids = np.asarray([self.prefix], dtype="int32")  # [1, t]
+        return np.asarray(self.model.predict_on_batch(ids))[0, -1]
+
+
+STEPPERS = {"stateful": KerasStepper, "prefix": PrefixStepper}
+
+
+def make_stepper(model, mode: str = "stateful"):
+    """`KerasStepper` ('stateful') or `PrefixStepper` ('prefix')."""
+    if mode not in STEPPERS:
+        raise SuiteError(
+            f"unknown generation mode {mode!r}; choose one of "
+            f"{sorted(STEPPERS)}"
+        )
+    return STEPPERS[mode](model)
+
+
+def generate_text(
+    model,
+    vocab: Vocabulary,
+    prompt: str,
+    config: sampling.SamplingConfig | None = None,
+    mode: str = "stateful",
+    on_text=None,
+) -> str:
+    """Generates text after `prompt` with a trained Keras model."""
+    stepper = make_stepper(model, mode)
+    return sampling.generate(
+        stepper, vocab, prompt, config or sampling.SamplingConfig(), on_text
+    )
+
+
+def generate_run(
+    run,
+    prompt: str,
+    config: sampling.SamplingConfig,
+    mode: str = "stateful",
+    on_text=None,
+) -> str:
+    """Loads a saved run and generates text after `prompt`."""
+    _, vocab, model, _ = load_run(run)
+    return generate_text(model, vocab, prompt, config, mode, on_text)
+
+
+def export_litert(
+    model,
+    vocab: Vocabulary,
+    path,
+    quantization: str = "none",
+    representative_data=None,
+) -> tflite.ExportResult:
+    """Writes the streaming-step `.tflite` (token + states in, logits +
+    states out) with the vocabulary in its sidecar, for
+    `sampling.LiteRTStepper`. int8 needs `representative_data`: training
+    sequences `[N, T]` of token ids."""
+    return tflite.export_streaming_step(
+        model,
+        path,
+        quantization=quantization,
+        representative_data=representative_data,
+        extras={"task": "text_generation", "vocabulary": vocab.to_dict()},
+    )
+
+
+def representative_inputs(folder, count: int = 64, length: int = 32):
+    """Training sequences of a saved run, for int8 calibration (also
+    used by `suite export RUN --quantization int8`)."""
+    folder = runs.resolve_run(folder)
+    saved = runs.load_config(folder)
+    config = configs.from_dict(TextGenConfig, saved["config"])
+    data = prepare(config, vocab=Vocabulary.from_dict(saved["vocabulary"]))
+    return data.x_train[:count, :length]
+
+
+def export_run(
+    run, path=None, form: str = "streaming", quantization: str = "none"
+):
+    """Exports a saved run (default: RUN/<form>-<quantization>.tflite).
+
+    The streaming step model by default, for stateful generation on a
+    device; `form="window"` writes the whole-sequence model. Also the task
+    hook `suite export RUN` calls, with the same arguments.
+    """
+    _, vocab, model, folder = load_run(run)
+    path = Path(path) if path else folder / f"{form}-{quantization}.tflite"
+    data = representative_inputs(folder) if quantization == "int8" else None
+    if form == "streaming":
+        return export_litert(model, vocab, path, quantization, data)
+    return tflite.export(
+        model,
+        path,
+        form=form,
+        quantization=quantization,
+        representative_data=data,
+        extras={"task": "text_generation", "vocabulary": vocab.to_dict()},
+    )

@@ -1,0 +1,137 @@
+"""CTC decoding, edit distance, error rates, lengths and the CTC loss."""
+
+import math
+
+import numpy as np
+import pytest
+
+from suite.errors import SuiteError
+from suite.tasks import ctc
+
+
+def one_hot(labels, classes):
+    probs = np.full((len(labels), classes), 0.01)
+    for t, label in enumerate(labels):
+        probs[t, label] = 1.0 - 0.01 * (classes - 1)
+    return probs
+
+
+@pytest.mark.parametrize(
+    "reference, hypothesis, distance",
+    [
+        ("", "", 0),
+        ("abc", "", 3),
+        ("", "ab", 2),
+        ("kitten", "sitting", 3),
+        ("1234", "1243", 2),
+        ("12345", "1345", 1),
+        (["one", "two"], ["one", "too", "three"], 2),
+    ],
+)
+def test_edit_distance(reference, hypothesis, distance):
+    assert ctc.edit_distance(reference, hypothesis) == distance
+
+
+def test_error_rates_sum_edits_over_reference_length():
+    rates = ctc.error_rates(["123", "45", "go now"], ["13", "45", "go no"])
+    assert rates["cer"] == pytest.approx(2 / 11)
+    assert rates["wer"] == pytest.approx(2 / 4)  # "123" is one word
+    assert rates["utterance_accuracy"] == pytest.approx(1 / 3)
+
+
+def test_greedy_merges_repeats_and_drops_blanks():
+    # frames: a a _ a b b _ _ c  ->  "aabc"
+    labels = [1, 1, 0, 1, 2, 2, 0, 0, 3]
+    assert ctc.greedy_decode(one_hot(labels, 4), "abc") == "aabc"
+    assert ctc.greedy_decode(one_hot([0, 0], 4), "abc") == ""
+
+
+def test_beam_search_sums_alignments_where_greedy_does_not():
+    probs = np.array([[0.6, 0.4], [0.6, 0.4]])  # blank, 'a'
+    # greedy: blank blank -> "" (0.36); P("a") = 0.16 + 0.24 + 0.24 = 0.64
+    assert ctc.greedy_decode(probs, "a") == ""
+    assert ctc.beam_search_decode(probs, "a", beam_width=4) == "a"
+
+
+def test_beam_search_prefers_the_summed_labelling_over_best_path():
+    probs = np.array(
+        [
+            [0.5, 0.4, 0.1],  # blank, 'x', 'y'
+            [0.5, 0.4, 0.1],
+            [0.1, 0.1, 0.8],
+        ]
+    )
+    # best path "_ _ y" -> "y" (0.2); P("xy") = 0.4*0.5*0.8 + 0.5*0.4*0.8
+    # + 0.4*0.4*0.8 = 0.448 > P("y") = 0.2
+    assert ctc.greedy_decode(probs, "xy") == "y"
+    assert ctc.beam_search_decode(probs, "xy", beam_width=8) == "xy"
+
+
+def test_beam_search_equals_exhaustive_best_labelling():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(3), size=5)
+    best = _exhaustive_best(probs, "ab")
+    assert ctc.beam_search_decode(probs, "ab", beam_width=64) == best
+    assert ctc.beam_search_decode(np.log(probs), "ab", beam_width=64) == best
+
+
+def _exhaustive_best(probs, vocabulary):
+    """Sums every frame path per collapsed labelling (3^5 paths)."""
+    totals = {}
+    steps, classes = probs.shape
+    for path in np.ndindex(*([classes] * steps)):
+        text = ctc.greedy_decode(one_hot(path, classes), vocabulary)
+        p = math.prod(probs[t, c] for t, c in enumerate(path))
+        totals[text] = totals.get(text, 0.0) + p
+    return max(totals, key=totals.get)
+
+
+def test_frames_after_same_padded_striding():
+    lengths = ctc.frames_after_striding([1, 7, 8, 9, 100], (2, 2))
+    np.testing.assert_array_equal(lengths, [1, 2, 2, 3, 25])
+
+
+def test_model_output_length_equals_frames_after_striding():
+    from suite.models import registry
+
+    config = registry.make_config(
+        "conv_bilstm_ctc",
+        {
+            "num_features": 5,
+            "output_units": 4,
+            "return_sequences": True,
+            "conv_filters": (4, 4),
+            "conv_strides": (2, 3),
+            "kernel_size": 3,
+            "units": (3,),
+        },
+    )
+    model = registry.build_from_config("conv_bilstm_ctc", config)
+    for steps in (5, 6, 11, 12):
+        out = model(np.zeros((1, steps, 5), "float32"))
+        assert out.shape[1] == ctc.frames_after_striding([steps], (2, 3))[0]
+
+
+def test_encode_refuses_characters_outside_the_vocabulary():
+    assert ctc.encode("102", "0123456789") == [2, 1, 3]
+    with pytest.raises(SuiteError, match=r"character\(s\) \['x'\] outside"):
+        ctc.encode("1x2", "0123456789")
+
+
+def test_ctc_loss_uses_frame_and_label_lengths():
+    from keras import ops
+
+    from suite.layers import CTCLoss
+
+    # uniform logits over (blank, a): the paths _* a+ _* of T frames that
+    # give "a" number T (T + 1) / 2, each of probability 2**-T
+    logits = ops.zeros((2, 4, 2))
+    y_true = ops.convert_to_tensor([[2.0, 1.0, 0.0], [4.0, 1.0, 0.0]])
+    loss = np.asarray(CTCLoss(reduction=None)(y_true, logits))
+    np.testing.assert_allclose(
+        loss, [-math.log(3 / 4), -math.log(10 / 16)], rtol=1e-5
+    )
+    # 2 labels ("aa", zeros are padding) in 3 valid frames: only "a _ a"
+    y_two = ops.convert_to_tensor([[3.0, 1.0, 1.0]])
+    two = float(CTCLoss()(y_two, ops.zeros((1, 4, 2))))
+    assert two == pytest.approx(-math.log(1 / 8), rel=1e-5)

@@ -1,0 +1,198 @@
+"""Speech task end to end on real FSDD recordings, the CLI and LiteRT."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from suite.cli.main import main
+from suite.data import audio, speech_corpus
+from suite.errors import SuiteError
+from suite.tasks import speech
+
+TINY = speech.SpeechConfig(
+    connected_train=150,
+    connected_val=20,
+    connected_test=20,
+    max_digits=3,
+    model_options={
+        "conv_filters": (16,),
+        "conv_strides": (2,),
+        "units": (24,),
+    },
+    epochs=8,
+    batch_size=16,
+    learning_rate=5e-3,
+    patience=4,
+    beam_width=2,
+)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One short training run on one speaker's real recordings."""
+    root = tmp_path_factory.mktemp("speech")
+    folder = root / "fsdd"
+    with pytest.MonkeyPatch.context() as patch:
+        import os
+
+        if not os.environ.get("SUITE_DATA_DIR"):
+            pytest.skip("SUITE_DATA_DIR is not set: no FSDD recordings")
+        patch.setenv("SUITE_RUNS_DIR", str(root / "runs"))
+        recordings = [
+            r
+            for r in speech_corpus.fsdd_recordings(8000)
+            if r.speaker == "jackson"
+        ]
+        result, run = speech.run_training(TINY, "tiny", recordings=recordings)
+    wav = folder / "recordings"
+    return result, run, recordings, wav
+
+
+@pytest.mark.slow
+def test_short_training_clearly_lowers_ctc_loss(trained):
+    result, run, _, _ = trained
+    history = result["history"]
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+    assert history["val_loss"][-1] < 0.7 * history["val_loss"][0]
+    files = {p.name for p in run.iterdir()}
+    assert {"model.keras", "config.json", "metrics.json"} <= files
+    assert {"acoustic.tflite", "acoustic.json"} <= files
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["vocabulary"] == "0123456789" and saved["strides"] == [2]
+
+
+@pytest.mark.slow
+def test_litert_probabilities_match_keras(trained, data_dir):
+    from suite.export.speech_runtime import SpeechTranscriber
+
+    _, run, recordings, _ = trained
+    loaded = speech.load_run(run)
+    recognizer = SpeechTranscriber(run / speech.TFLITE_FILE)
+    for recording in recordings[:3]:
+        features = audio.features_for(recording.samples, loaded.spec)
+        logits = loaded.model.predict_on_batch(features[None])[0]
+        keras_probs = speech.ctc.softmax(logits)
+        litert_probs = recognizer.probabilities(recording.samples)
+        assert litert_probs.shape == keras_probs.shape
+        np.testing.assert_allclose(litert_probs, keras_probs, atol=1e-3)
+    assert "WHILE" in recognizer.model.metadata["ops"]
+    assert recognizer.model.metadata["extras"]["features"]["fft_length"] == 256
+
+
+@pytest.mark.slow
+def test_cli_transcribes_with_keras_and_litert(trained, data_dir, capsys):
+    _, run, _, _ = trained
+    wav = str(data_dir / "fsdd" / "recordings" / "7_jackson_0.wav")
+    assert main(["speech", "transcribe", str(run), wav, wav]) == 0
+    keras_lines = capsys.readouterr().out.strip().splitlines()
+    assert len(keras_lines) == 2 and keras_lines[0].startswith(wav + "\t")
+    assert main(["speech", "transcribe", str(run), wav, "--litert"]) == 0
+    litert_lines = capsys.readouterr().out.strip().splitlines()
+    assert litert_lines == keras_lines[:1]
+
+
+@pytest.mark.slow
+def test_generic_export_cli_gives_a_usable_speech_model(
+    trained, data_dir, tmp_path, capsys
+):
+    from suite.export.speech_runtime import SpeechTranscriber
+
+    _, run, _, _ = trained
+    out = tmp_path / "dynamic.tflite"
+    assert (
+        main(
+            ["export", str(run), "--quantization", "dynamic", "--out", str(out)]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    wav = data_dir / "fsdd" / "recordings" / "5_jackson_2.wav"
+    quantized = SpeechTranscriber(out)
+    float_model = SpeechTranscriber(run / speech.TFLITE_FILE)
+    assert quantized.returns_logits and not float_model.returns_logits
+    samples = audio.load_audio(wav, float_model.spec)
+    np.testing.assert_allclose(
+        quantized.probabilities(samples),
+        float_model.probabilities(samples),
+        atol=0.05,
+    )
+
+
+@pytest.mark.slow
+def test_cli_refuses_corrupt_audio_with_one_line(trained, tmp_path, capsys):
+    _, run, _, _ = trained
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF0000WAVEfmt nonsense")
+    assert main(["speech", "transcribe", str(run), str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.wav is not a readable WAV" in err[0]
+
+
+@pytest.mark.slow
+def test_device_runtime_never_imports_tensorflow(trained, data_dir):
+    _, run, _, _ = trained
+    wav = data_dir / "fsdd" / "recordings" / "3_jackson_1.wav"
+    code = (
+        "import sys\n"
+        "from suite.export.speech_runtime import SpeechTranscriber\n"
+        f"r = SpeechTranscriber({str(run / 'acoustic.tflite')!r}, "
+        "beam_width=4)\n"
+        f"print(repr(r.transcribe_file({str(wav)!r})))\n"
+        "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_cli_unknown_run_and_bad_data_exit_2(tmp_path, capsys):
+    assert main(["speech", "transcribe", "nope", "a.wav"]) == 2
+    assert "no run found at 'nope'" in capsys.readouterr().err
+    missing = str(tmp_path / "none")
+    assert main(["speech", "train", "--data", missing]) == 2
+    assert "neither 'fsdd', 'tfds' nor a folder" in capsys.readouterr().err
+
+
+def test_transcripts_outside_the_vocabulary_are_refused(tmp_path):
+    from scipy.io import wavfile
+
+    rng = np.random.default_rng(0)
+    rows = ["file,text"]
+    for i in range(10):
+        wavfile.write(tmp_path / f"{i}.wav", 8000, rng.normal(0, 0.1, 800))
+        rows.append(f"{i}.wav,{'yes' if i else 'maybe'}")  # 0 -> test split
+    (tmp_path / "transcripts.csv").write_text("\n".join(rows) + "\n")
+    config = speech.SpeechConfig(data=str(tmp_path))
+    with pytest.raises(SuiteError, match=r"'maybe' has character\(s\)"):
+        speech.prepare(config)
+
+
+def test_batches_pack_strided_frames_and_unpadded_labels():
+    lengths = [9, 4, 12, 7, 3]
+    texts = ["12", "3", "4556", "7", "00"]
+    subset = speech.UtteranceSet(
+        features=[np.full((n, 2), n, "float32") for n in lengths],
+        texts=texts,
+        seconds=np.zeros(5),
+    )
+    batches = speech.CTCBatches(
+        subset, "0123456789", (2,), batch_size=2, seed=0
+    )
+    # "00" needs 3 frames (a blank between repeats) but has ceil(3/2) = 2
+    assert batches.dropped == 1
+    seen = {}
+    for i in range(len(batches)):
+        x, y = batches[i]
+        for row in range(len(x)):
+            n = int(x[row, 0, 0])
+            assert np.all(x[row, :n] == n) and np.all(x[row, n:] == 0)
+            seen[n] = y[row]
+    assert sorted(seen) == [4, 7, 9, 12]  # length-sorted buckets
+    # ceil(9/2) frames, "12" padded with 0 to the batch's longest labels
+    np.testing.assert_array_equal(seen[9], [5, 2, 3, 0, 0])
+    np.testing.assert_array_equal(seen[4], [2, 4])  # 2 frames; "3"
+    np.testing.assert_array_equal(seen[12], [6, 5, 6, 6, 7])  # "4556"
