@@ -145,6 +145,8 @@ CELLS = [
 
 def main() -> None:
     notebook = new_notebook(cells=CELLS)
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index:02d}"  # stable ids: rebuilding changes nothing
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
