@@ -100,10 +100,10 @@ def generation_speed(folder: Path, repeats: int) -> dict:
     window_file = tflite.export_window(model, workdir / "window.tflite").path
     steppers = {
         "keras stateful": (tg.KerasStepper(model), repeats),
-        "keras re-reading prefix": (tg.PrefixStepper(model), 1),
+        "keras re-reading prefix": (tg.prefix_stepper(model), 1),
         "litert stateful": (sampling.LiteRTStepper(step_file), repeats),
         "litert re-reading prefix": (
-            sampling.LiteRTPrefixStepper(window_file),
+            sampling.litert_prefix_stepper(window_file),
             1,
         ),
     }

@@ -278,20 +278,17 @@ def train(config: ForecastConfig, data: PreparedData, model) -> dict:
     """Fits on train windows with validation; returns the loss history."""
     train_set = make_window_set(config, data, "train")
     val_set = make_window_set(config, data, "val")
-    history = model.fit(
+    return training.fit(
+        model,
         windows.to_dataset(
             train_set.x, train_set.y, config.batch_size, True, config.seed
         ),
-        validation_data=windows.to_dataset(
+        windows.to_dataset(
             val_set.x, val_set.y, config.batch_size, False, config.seed
         ),
-        epochs=config.epochs,
-        shuffle=False,  # the dataset is already shuffled per epoch
-        callbacks=training.standard_callbacks(config.patience),
-        verbose=0,
-    ).history
-    training.check_finite_history(history)
-    return {key: [float(v) for v in values] for key, values in history.items()}
+        config.epochs,
+        config.patience,
+    )
 
 
 @dataclasses.dataclass(frozen=True)

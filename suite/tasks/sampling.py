@@ -6,8 +6,8 @@ A generator is driven through a *stepper*: anything with `reset()` and
 
 - `text_generation.KerasStepper`: the Keras streaming-step model, state
   carried from token to token (one step of work per token);
-- `text_generation.PrefixStepper`: re-reads the whole prefix through the
-  window model at every token (the quadratic baseline);
+- `PrefixStepper` (here): re-reads the whole prefix through a window
+  model, Keras or LiteRT, at every token (the quadratic baseline);
 - `LiteRTStepper` (here): a streaming-step `.tflite` in ai-edge-litert,
   no TensorFlow.
 
@@ -240,15 +240,18 @@ def litert_vocabulary(path) -> Vocabulary:
     return Vocabulary.from_dict(values)
 
 
-class LiteRTPrefixStepper:
-    """The re-reading baseline on LiteRT: a window `.tflite` with a free
-    time axis (`tflite.export_window`) run over the whole prefix at every
-    token."""
+class PrefixStepper:
+    """The re-reading baseline: a window model run over the whole prefix at
+    every token (no state kept; cost grows with the prefix).
 
-    def __init__(self, path, num_threads: int = 1):
-        from suite.export.runtime import LiteRTModel
+    Args:
+        window_fn: token ids `[1, t]` -> logits `[1, t, V]`; a Keras
+            model's `predict_on_batch` or a `LiteRTModel` of a window
+            `.tflite` with a free time axis (`tflite.export_window`).
+    """
 
-        self.model = LiteRTModel(path, num_threads=num_threads)
+    def __init__(self, window_fn):
+        self.window_fn = window_fn
         self.prefix: list[int] = []
 
     def reset(self) -> None:
@@ -263,5 +266,12 @@ class LiteRTPrefixStepper:
         return self._last_logits()
 
     def _last_logits(self) -> np.ndarray:
-        logits = self.model(np.asarray([self.prefix], dtype="int32"))
-        return np.asarray(logits)[0, -1]  # [1, t, V] -> [V]
+        ids = np.asarray([self.prefix], dtype="int32")  # [1, t]
+        return np.asarray(self.window_fn(ids))[0, -1]  # [1, t, V] -> [V]
+
+
+def litert_prefix_stepper(path, num_threads: int = 1) -> PrefixStepper:
+    """`PrefixStepper` over a window `.tflite` in ai-edge-litert."""
+    from suite.export.runtime import LiteRTModel
+
+    return PrefixStepper(LiteRTModel(path, num_threads=num_threads))

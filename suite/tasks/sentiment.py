@@ -286,16 +286,14 @@ def fit(config: SentimentConfig, token_model, data: PreparedData) -> dict:
         _targets(data.validation),
         config.batch_size,
     )
-    history = token_model.fit(
+    return training.fit(
+        token_model,
         train,
-        validation_data=validation,
-        epochs=config.epochs,
-        callbacks=training.standard_callbacks(config.patience),
-        shuffle=False,  # length_batches shuffles
-        verbose=2,
+        validation,
+        config.epochs,
+        config.patience,
+        verbose=2,  # an IMDB epoch takes minutes: show progress per epoch
     )
-    training.check_finite_history(history.history)
-    return history.history
 
 
 # ---------------------------------------------------------------- evaluate
@@ -348,7 +346,7 @@ def train(
         epochs=len(history["loss"]),
         train_seconds=round(seconds, 1),
         train_samples=len(data.train),
-        history={k: [float(v) for v in vs] for k, vs in history.items()},
+        history=history,
     )
     name = run_name or runs.default_run_name(TASK, config.model)
     with runs.staged_run(name, overwrite=overwrite) as folder:

@@ -17,7 +17,7 @@ input (`vocab_size > 0`) and a per-step head (`return_sequences=True`).
 Generation is stateful: `KerasStepper` cuts the streaming-step model
 (`suite.export.streaming`) from the trained model and carries the
 recurrent state from token to token, one step of work per token.
-`PrefixStepper` re-reads the whole prefix at every token instead (same
+`prefix_stepper` re-reads the whole prefix at every token instead (same
 tokens under greedy decoding, quadratic cost); `export_litert` writes the
 step model as a `.tflite` that `sampling.LiteRTStepper` runs without
 TensorFlow.
@@ -242,23 +242,19 @@ def train(config: TextGenConfig, data: PreparedText, model) -> dict:
     """Fits on the training sequences; returns the loss history."""
     from suite.data import windows
 
-    callbacks = training.standard_callbacks(config.patience)
-    if config.max_minutes > 0:
-        callbacks.append(TimeLimit(config.max_minutes))
-    history = model.fit(
+    limit = [TimeLimit(config.max_minutes)] if config.max_minutes > 0 else []
+    return training.fit(
+        model,
         windows.to_dataset(
             data.x_train, data.y_train, config.batch_size, True, config.seed
         ),
-        validation_data=windows.to_dataset(
+        windows.to_dataset(
             data.x_val, data.y_val, config.batch_size, False, config.seed
         ),
-        epochs=config.epochs,
-        shuffle=False,  # the dataset is already shuffled per epoch
-        callbacks=callbacks,
-        verbose=0,
-    ).history
-    training.check_finite_history(history)
-    return {key: [float(v) for v in values] for key, values in history.items()}
+        config.epochs,
+        config.patience,
+        extra_callbacks=limit,
+    )
 
 
 def evaluate(config: TextGenConfig, data: PreparedText, model) -> dict:
@@ -369,35 +365,17 @@ class KerasStepper:
         return np.asarray(outputs[0]).reshape(-1)  # [1, 1, V] -> [V]
 
 
-class PrefixStepper:
-    """The baseline: re-reads the whole prefix through the window model at
-    every token (no state kept; cost grows with the prefix)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.prefix: list[int] = []
-
-    def reset(self) -> None:
-        self.prefix = []
-
-    def prime(self, tokens) -> np.ndarray:
-        self.prefix = list(tokens)
-        return self._last_logits()
-
-    def step(self, token: int) -> np.ndarray:
-        self.prefix.append(int(token))
-        return self._last_logits()
-
-    def _last_logits(self) -> np.ndarray:
-        ids = np.asarray([self.prefix], dtype="int32")  # [1, t]
-        return np.asarray(self.model.predict_on_batch(ids))[0, -1]
+def prefix_stepper(model) -> sampling.PrefixStepper:
+    """The baseline: re-reads the whole prefix through the Keras window
+    model at every token."""
+    return sampling.PrefixStepper(model.predict_on_batch)
 
 
-STEPPERS = {"stateful": KerasStepper, "prefix": PrefixStepper}
+STEPPERS = {"stateful": KerasStepper, "prefix": prefix_stepper}
 
 
 def make_stepper(model, mode: str = "stateful"):
-    """`KerasStepper` ('stateful') or `PrefixStepper` ('prefix')."""
+    """`KerasStepper` ('stateful') or a prefix re-reader ('prefix')."""
     if mode not in STEPPERS:
         raise SuiteError(
             f"unknown generation mode {mode!r}; choose one of "

@@ -55,6 +55,33 @@ def standard_callbacks(patience: int, monitor: str = "val_loss"):
     ]
 
 
+def fit(
+    model,
+    train,
+    validation,
+    epochs: int,
+    patience: int,
+    extra_callbacks=(),
+    verbose: int = 0,
+) -> dict[str, list[float]]:
+    """`model.fit` with the standard callbacks; returns the loss history.
+
+    `train` must already be shuffled per epoch (a shuffled tf.data pipeline
+    or a keras.utils.PyDataset that shuffles). Raises a `SuiteError` if the
+    loss went NaN or Inf.
+    """
+    history = model.fit(
+        train,
+        validation_data=validation,
+        epochs=epochs,
+        callbacks=[*standard_callbacks(patience), *extra_callbacks],
+        shuffle=False,
+        verbose=verbose,
+    ).history
+    check_finite_history(history)
+    return {key: [float(v) for v in values] for key, values in history.items()}
+
+
 def predict_array(model, x, batch_size: int = 256) -> np.ndarray:
     """`model.predict` over an array through a plain tf.data pipeline.
 
