@@ -75,8 +75,19 @@ class SpeechConfig(training.FitOptions):
     """... from the official test recordings (0-4)."""
     max_digits: int = 7
     """Most recordings joined into one utterance."""
+    single_repeats: int = 1
+    """Copies of every single training recording per epoch (each copy gets
+    its own augmentation)."""
     spec_augment: bool = True
-    """SpecAugment-style time and frequency masks on training batches."""
+    """Augment training batches (masks and warps below)."""
+    time_masks: int = 2
+    """SpecAugment time masks per training utterance (up to 8 frames)."""
+    freq_masks: int = 2
+    """SpecAugment mel-band masks per training utterance (up to 6 bins)."""
+    freq_warp: float = 0.0
+    """Largest relative stretch of the mel axis per training utterance."""
+    time_stretch: float = 0.0
+    """Largest relative tempo change per training utterance."""
     model: str = "conv_bilstm_ctc"
     """Registry name of the acoustic model (must keep the time axis)."""
     model_options: dict[str, Any] = dataclasses.field(
@@ -88,8 +99,10 @@ class SpeechConfig(training.FitOptions):
 
     def __post_init__(self):
         feature_spec(self)  # validates the feature settings
-        if self.max_digits < 1 or self.beam_width < 1:
-            raise SuiteError("max_digits and beam_width must be >= 1")
+        if min(self.max_digits, self.beam_width, self.single_repeats) < 1:
+            raise SuiteError(
+                "max_digits, beam_width and single_repeats must be >= 1"
+            )
         registry.make_config(self.model, self.model_options)
 
 
@@ -176,7 +189,8 @@ def _digit_groups(config, recordings) -> dict[str, list]:
         "train": build(
             splits["train"], config.connected_train, seed, most, rate
         )
-        + speech_corpus.single_utterances(splits["train"]),
+        + speech_corpus.single_utterances(splits["train"])
+        * config.single_repeats,
         "val": build(splits["val"], config.connected_val, seed + 1, most, rate)
         + speech_corpus.single_utterances(splits["val"]),
         "test_connected": build(
@@ -234,7 +248,8 @@ class CTCBatches(keras.utils.PyDataset):
     the frame count after the model's striding and the labels (see
     `suite.layers.CTCLoss`). Utterances whose labels cannot fit in their
     frames (CTC needs a blank between repeats) are dropped and counted in
-    `dropped`.
+    `dropped`. `augment`: keyword arguments of `audio.spec_augment` and
+    `audio.warp` (True = the default masks, no warps).
     """
 
     def __init__(
@@ -262,7 +277,10 @@ class CTCBatches(keras.utils.PyDataset):
             labels,
             frames,
         )
+        if augment is True:
+            augment = {}
         self.augment, self.seed, self.epoch = augment, seed, 0
+        self.strides = strides
         self._order = np.arange(len(self.batches))
         self.on_epoch_end()
 
@@ -273,15 +291,31 @@ class CTCBatches(keras.utils.PyDataset):
         members = self.batches[self._order[index]]
         rng = np.random.default_rng((self.seed, self.epoch, index))
         feats = [self.features[i] for i in members]
-        if self.augment:
-            feats = [audio.spec_augment(f, rng) for f in feats]
+        frames = [self.frames[i] for i in members]
+        if self.augment is not False:
+            feats, frames = self._augmented(members, rng)
         x = pad_features(feats)
         width = max(len(self.labels[i]) for i in members)
         y = np.zeros((len(members), 1 + width), dtype="float32")
         for row, i in enumerate(members):
-            y[row, 0] = self.frames[i]
+            y[row, 0] = frames[row]
             y[row, 1 : 1 + len(self.labels[i])] = self.labels[i]
         return x, y
+
+    def _augmented(self, members, rng):
+        options = dict(self.augment)
+        warps = {k: options.pop(k, 0.0) for k in ("freq_warp", "time_stretch")}
+        feats, frames = [], []
+        for i in members:
+            f = self.features[i]
+            if any(warps.values()):
+                warped = audio.warp(f, rng, **warps)
+                n = ctc.frames_after_striding([len(warped)], self.strides)[0]
+                if _fits(self.labels[i], n):  # else keep it unwarped
+                    f = warped
+            feats.append(audio.spec_augment(f, rng, **options))
+            frames.append(ctc.frames_after_striding([len(f)], self.strides)[0])
+        return feats, frames
 
     def on_epoch_end(self):
         rng = np.random.default_rng((self.seed, self.epoch))
@@ -312,7 +346,7 @@ def train(config: SpeechConfig, data: SpeechData, model) -> dict:
         strides,
         batch_size=config.batch_size,
         seed=config.seed,
-        augment=config.spec_augment,
+        augment=augmentation(config),
     )
     val_batches = CTCBatches(
         data.sets["val"],
@@ -330,6 +364,18 @@ def train(config: SpeechConfig, data: SpeechData, model) -> dict:
     ).history
     training.check_finite_history(history)
     return {key: [float(v) for v in values] for key, values in history.items()}
+
+
+def augmentation(config: SpeechConfig):
+    """CTCBatches' `augment` for the training set (False = none)."""
+    if not config.spec_augment:
+        return False
+    return {
+        "time_masks": config.time_masks,
+        "freq_masks": config.freq_masks,
+        "freq_warp": config.freq_warp,
+        "time_stretch": config.time_stretch,
+    }
 
 
 def frame_probabilities(model, features, strides, batch_size=32):
