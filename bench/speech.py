@@ -28,6 +28,7 @@ import dataclasses
 import json
 import time
 
+import keras
 import numpy as np
 
 from bench.common import machine, median
@@ -81,6 +82,29 @@ def keras_val_scores(run, config):
             speech.decode_all(probs, run.vocabulary),
         )
     return scores
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Prints each epoch's losses; stops after `minutes` of training (at an
+    epoch end; early stopping then restores the best validation epoch)."""
+
+    def __init__(self, minutes=0.0):
+        super().__init__()
+        self.minutes, self.started = minutes, 0.0
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        elapsed = time.perf_counter() - self.started
+        print(
+            f"epoch {epoch + 1}: loss {logs['loss']:.4f} "
+            f"val_loss {logs['val_loss']:.4f} ({elapsed:.0f} s)",
+            flush=True,
+        )
+        if self.minutes and elapsed > 60 * self.minutes:
+            print(f"time limit of {self.minutes} min reached", flush=True)
+            self.model.stop_training = True
 
 
 def overrides(pairs):
@@ -146,6 +170,17 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default="")
     parser.add_argument("--set", action="append", default=[], metavar="F=V")
+    parser.add_argument(
+        "--train-minutes",
+        type=float,
+        default=0.0,
+        help="stop training at the first epoch end after this (0: none)",
+    )
+    parser.add_argument(
+        "--keras-only",
+        action="store_true",
+        help="skip the LiteRT scores and the real-time factors",
+    )
     args = parser.parse_args()
     print(machine(), flush=True)
     config = dataclasses.replace(
@@ -155,7 +190,12 @@ def main():
         **overrides(args.set),
     )
     print(config, flush=True)
-    result, folder = speech.run_training(config, RUN_NAME, overwrite=True)
+    result, folder = speech.run_training(
+        config,
+        RUN_NAME,
+        overwrite=True,
+        callbacks=[EpochLog(args.train_minutes)],
+    )
     print(speech.summary_table(result), flush=True)
     print(
         f"trained {result['epochs_trained']} epochs in "
@@ -187,8 +227,10 @@ def main():
         "rtf": {},
     }
     timed = groups["test_connected"][: args.rtf_utterances]
-    report["rtf"]["keras"] = keras_rtf(run, timed, args.repeats)
-    for form in ("acoustic", "acoustic-dynamic"):
+    forms = () if args.keras_only else ("acoustic", "acoustic-dynamic")
+    if not args.keras_only:
+        report["rtf"]["keras"] = keras_rtf(run, timed, args.repeats)
+    for form in forms:
         recognizer = SpeechTranscriber(folder / f"{form}.tflite")
         report["litert"][form] = litert_scores(
             recognizer, groups, config.beam_width

@@ -337,8 +337,10 @@ def pad_features(features) -> np.ndarray:
     return out
 
 
-def train(config: SpeechConfig, data: SpeechData, model) -> dict:
-    """Fits with early stopping on the validation CTC loss."""
+def train(config: SpeechConfig, data: SpeechData, model, callbacks=()) -> dict:
+    """Fits with early stopping on the validation CTC loss (the best
+    epoch's weights are restored); `callbacks` are added to the standard
+    ones."""
     strides = strides_of(model_config(config, data.vocabulary))
     train_batches = CTCBatches(
         data.sets["train"],
@@ -359,7 +361,7 @@ def train(config: SpeechConfig, data: SpeechData, model) -> dict:
         train_batches,
         validation_data=val_batches,
         epochs=config.epochs,
-        callbacks=training.standard_callbacks(config.patience),
+        callbacks=[*training.standard_callbacks(config.patience), *callbacks],
         verbose=0,
     ).history
     training.check_finite_history(history)
@@ -446,13 +448,14 @@ def run_training(
     overwrite: bool = False,
     export_tflite: bool = True,
     recordings=None,
+    callbacks=(),
 ) -> tuple[dict, Path]:
     """Prepare, build, train, evaluate, save (and export) one run."""
     name = run_name or runs.default_run_name("speech", config.model)
     data = prepare(config, recordings)
     model = build(config, data)
     started = time.perf_counter()
-    history = train(config, data, model)
+    history = train(config, data, model, callbacks)
     seconds = time.perf_counter() - started
     result = evaluate(config, data, model)
     result["epochs_trained"] = len(history["loss"])
