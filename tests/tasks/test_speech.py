@@ -27,6 +27,9 @@ TINY = speech.SpeechConfig(
     learning_rate=5e-3,
     patience=4,
     beam_width=2,
+    single_repeats=1,
+    freq_warp=0.0,
+    time_stretch=0.0,
 )
 
 
