@@ -164,7 +164,9 @@ def litert_rtf(recognizer, utterances, repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument(
+        "--epochs", type=int, default=speech.BENCH_CONFIG.epochs
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rtf-utterances", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
