@@ -15,6 +15,11 @@ decoding. Keras uses TF's default threads (both cores); LiteRT one thread.
 Median of `--repeats` passes over the first `--rtf-utterances` connected
 test utterances.
 
+`--set FIELD=VALUE` overrides a `SpeechConfig` field (VALUE as JSON, e.g.
+`--set single_repeats=2 --set 'model_options={"dropout_rate": 0.3}'`).
+The validation recordings (5-9) are scored too (Keras, greedy), so that
+configurations can be compared without looking at the test figures.
+
     python -m bench.speech --out /tmp/speech.json
 """
 
@@ -23,9 +28,11 @@ import dataclasses
 import json
 import time
 
+import keras
 import numpy as np
 
 from bench.common import machine, median
+from suite import configs
 from suite.data import audio, speech_corpus
 from suite.export.speech_runtime import SpeechTranscriber
 from suite.tasks import ctc, speech
@@ -46,6 +53,70 @@ def test_utterances(config):
         ),
         "test_single": speech_corpus.single_utterances(test),
     }
+
+
+def val_utterances(config):
+    recordings = speech_corpus.fsdd_recordings(config.sample_rate)
+    val = speech_corpus.split_recordings(recordings)["val"]
+    return {
+        "val_connected": speech_corpus.connected_utterances(
+            val,
+            config.connected_val,
+            config.seed + 1,
+            config.max_digits,
+            config.sample_rate,
+        ),
+        "val_single": speech_corpus.single_utterances(val),
+    }
+
+
+def keras_val_scores(run, config):
+    """Greedy error rates of the Keras model on the validation sets."""
+    spec = speech.feature_spec(config)
+    scores = {}
+    for name, utterances in val_utterances(config).items():
+        features = audio.batch_log_mel([u.samples for u in utterances], spec)
+        probs = speech.frame_probabilities(run.model, features, run.strides)
+        scores[name] = ctc.error_rates(
+            [u.text for u in utterances],
+            speech.decode_all(probs, run.vocabulary),
+        )
+    return scores
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Prints each epoch's losses; stops after `minutes` of training (at an
+    epoch end; early stopping then restores the best validation epoch)."""
+
+    def __init__(self, minutes=0.0):
+        super().__init__()
+        self.minutes, self.started = minutes, 0.0
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        elapsed = time.perf_counter() - self.started
+        print(
+            f"epoch {epoch + 1}: loss {logs['loss']:.4f} "
+            f"val_loss {logs['val_loss']:.4f} ({elapsed:.0f} s)",
+            flush=True,
+        )
+        if self.minutes and elapsed > 60 * self.minutes:
+            print(f"time limit of {self.minutes} min reached", flush=True)
+            self.model.stop_training = True
+
+
+def overrides(pairs):
+    """`FIELD=JSON` strings -> a dict of SpeechConfig field values."""
+    fields = {f.name for f in dataclasses.fields(speech.SpeechConfig)}
+    out = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in fields:
+            raise SystemExit(f"--set: SpeechConfig has no field {name!r}")
+        out[name] = json.loads(value)
+    return out
 
 
 def litert_scores(recognizer, groups, beam_width):
@@ -93,17 +164,40 @@ def litert_rtf(recognizer, utterances, repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument(
+        "--epochs", type=int, default=speech.BENCH_CONFIG.epochs
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rtf-utterances", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default="")
+    parser.add_argument("--set", action="append", default=[], metavar="F=V")
+    parser.add_argument(
+        "--train-minutes",
+        type=float,
+        default=0.0,
+        help="stop training at the first epoch end after this (0: none)",
+    )
+    parser.add_argument(
+        "--keras-only",
+        action="store_true",
+        help="skip the LiteRT scores and the real-time factors",
+    )
     args = parser.parse_args()
     print(machine(), flush=True)
     config = dataclasses.replace(
-        speech.BENCH_CONFIG, epochs=args.epochs, seed=args.seed
+        speech.BENCH_CONFIG,
+        epochs=args.epochs,
+        seed=args.seed,
+        **overrides(args.set),
     )
-    result, folder = speech.run_training(config, RUN_NAME, overwrite=True)
+    print(config, flush=True)
+    result, folder = speech.run_training(
+        config,
+        RUN_NAME,
+        overwrite=True,
+        callbacks=[EpochLog(args.train_minutes)],
+    )
     print(speech.summary_table(result), flush=True)
     print(
         f"trained {result['epochs_trained']} epochs in "
@@ -111,6 +205,13 @@ def main():
         flush=True,
     )
     run = speech.load_run(folder)
+    val = keras_val_scores(run, config)
+    for name, r in val.items():
+        print(
+            f"{name}: CER {100 * r['cer']:.2f}% exact "
+            f"{100 * r['utterance_accuracy']:.1f}%",
+            flush=True,
+        )
     speech.export_acoustic_model(
         run.model,
         config,
@@ -119,10 +220,19 @@ def main():
         quantization="dynamic",
     )
     groups = test_utterances(config)
-    report = {"machine": machine(), "keras": result, "litert": {}, "rtf": {}}
+    report = {
+        "machine": machine(),
+        "config": configs.to_dict(config),
+        "val": val,
+        "keras": result,
+        "litert": {},
+        "rtf": {},
+    }
     timed = groups["test_connected"][: args.rtf_utterances]
-    report["rtf"]["keras"] = keras_rtf(run, timed, args.repeats)
-    for form in ("acoustic", "acoustic-dynamic"):
+    forms = () if args.keras_only else ("acoustic", "acoustic-dynamic")
+    if not args.keras_only:
+        report["rtf"]["keras"] = keras_rtf(run, timed, args.repeats)
+    for form in forms:
         recognizer = SpeechTranscriber(folder / f"{form}.tflite")
         report["litert"][form] = litert_scores(
             recognizer, groups, config.beam_width

@@ -18,15 +18,15 @@ def add_parser(subparsers) -> None:
     train.add_argument(
         "--transcripts", default="", help="CSV file,text (folder data)"
     )
-    train.add_argument("--sample-rate", type=int, default=8000)
+    train.add_argument("--sample-rate", type=int)
     train.add_argument("--units", help="LSTM widths, e.g. 128,128")
     train.add_argument("--dropout", type=float, help="dropout rate")
-    train.add_argument("--connected-train", type=int, default=4000)
+    train.add_argument("--connected-train", type=int)
     train.add_argument("--no-spec-augment", action="store_true")
-    train.add_argument("--epochs", type=int, default=30)
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--learning-rate", type=float, default=2e-3)
-    train.add_argument("--patience", type=int, default=6)
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--patience", type=int)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--run-name")
     train.add_argument("--overwrite", action="store_true")
@@ -64,18 +64,25 @@ def _train(args) -> int:
     if args.dropout is not None:
         options["dropout_rate"] = args.dropout
     defaults = speech.SpeechConfig().model_options
+    given = {  # options left out keep the SpeechConfig defaults
+        name: getattr(args, name)
+        for name in (
+            "sample_rate",
+            "connected_train",
+            "epochs",
+            "batch_size",
+            "learning_rate",
+            "patience",
+        )
+        if getattr(args, name) is not None
+    }
     config = speech.SpeechConfig(
         data=args.data,
         transcripts=args.transcripts,
-        sample_rate=args.sample_rate,
-        connected_train=args.connected_train,
         spec_augment=not args.no_spec_augment,
         model_options={**defaults, **options},
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        patience=args.patience,
         seed=args.seed,
+        **given,
     )
     result, folder = speech.run_training(
         config, args.run_name, args.overwrite, export_tflite=not args.no_export

@@ -295,6 +295,41 @@ def spec_augment(
     return out
 
 
+def warp(
+    features: np.ndarray,
+    rng: np.random.Generator,
+    freq_warp: float = 0.0,
+    time_stretch: float = 0.0,
+) -> np.ndarray:
+    """Random linear warps of one `[T, F]` utterance: the mel axis scaled
+    by a factor in `1 +- freq_warp` (like vocal tract length perturbation)
+    and the time axis by one in `1 +- time_stretch` (a tempo change; the
+    frame count changes). Linear interpolation; returns a new array."""
+    out = np.asarray(features, dtype="float32")
+    steps, bins = out.shape
+    if freq_warp > 0:
+        factor = 1.0 + rng.uniform(-freq_warp, freq_warp)
+        out = _interpolate(out, np.arange(bins) * factor, axis=1)
+    if time_stretch > 0 and steps > 1:
+        factor = 1.0 + rng.uniform(-time_stretch, time_stretch)
+        size = max(1, round(steps * factor))
+        out = _interpolate(out, np.linspace(0, steps - 1, size), axis=0)
+    return out.copy()
+
+
+def _interpolate(x: np.ndarray, positions, axis: int) -> np.ndarray:
+    """Values of `x` at fractional `positions` (clipped) along `axis`."""
+    last = x.shape[axis] - 1
+    positions = np.clip(positions, 0, last)
+    low = np.floor(positions).astype("int64")
+    high = np.minimum(low + 1, last)
+    weight = (positions - low).astype("float32")
+    if axis == 0:
+        weight = weight[:, None]
+    a, b = np.take(x, low, axis=axis), np.take(x, high, axis=axis)
+    return (a * (1 - weight) + b * weight).astype("float32")
+
+
 def features_for(samples, spec: FeatureSpec, backend: str = "tf"):
     """Normalized log-mel features of checked samples (`tf` or `numpy`)."""
     compute = log_mel if backend == "tf" else log_mel_numpy

@@ -93,6 +93,16 @@ def test_spec_augment_masks_zero_spans_and_keeps_shape():
     assert zero_rows <= 20 and zero_cols <= 12
 
 
+def test_warp_stretches_mel_axis_and_tempo():
+    x = np.tile(np.arange(40, dtype="float32"), (50, 1))
+    assert np.array_equal(audio.warp(x, np.random.default_rng(0)), x)
+    y = audio.warp(x, np.random.default_rng(0), freq_warp=0.2)
+    assert y.shape == x.shape and not np.allclose(y, x)
+    assert np.all(np.diff(y[0]) >= 0)  # a monotone stretch of the bins
+    z = audio.warp(x, np.random.default_rng(0), time_stretch=0.2)
+    assert 40 <= len(z) <= 60 and np.allclose(z, x[0])
+
+
 def test_corrupt_wav_is_refused(tmp_path):
     path = tmp_path / "bad.wav"
     path.write_bytes(b"RIFF\x10\x00\x00\x00junkjunkjunkjunk")

@@ -27,6 +27,9 @@ TINY = speech.SpeechConfig(
     learning_rate=5e-3,
     patience=4,
     beam_width=2,
+    single_repeats=1,
+    freq_warp=0.0,
+    time_stretch=0.0,
 )
 
 
@@ -196,3 +199,20 @@ def test_batches_pack_strided_frames_and_unpadded_labels():
     np.testing.assert_array_equal(seen[9], [5, 2, 3, 0, 0])
     np.testing.assert_array_equal(seen[4], [2, 4])  # 2 frames; "3"
     np.testing.assert_array_equal(seen[12], [6, 5, 6, 6, 7])  # "4556"
+
+
+def test_batches_recount_frames_of_stretched_utterances():
+    subset = speech.UtteranceSet(
+        features=[np.ones((n, 4), "float32") for n in (20, 30, 40)],
+        texts=["1", "22", "345"],
+        seconds=np.zeros(3),
+    )
+    augment = {"freq_warp": 0.1, "time_stretch": 0.3}
+    batches = speech.CTCBatches(
+        subset, "0123456789", (2,), batch_size=3, augment=augment
+    )
+    x, y = batches[0]
+    frames = y[:, 0].astype(int)
+    assert sorted(frames) != [10, 15, 20]  # stretched: new frame counts
+    assert x.shape[1] in (2 * frames.max(), 2 * frames.max() - 1)
+    assert x.shape[2] == 4
