@@ -357,15 +357,15 @@ def train(config: SpeechConfig, data: SpeechData, model, callbacks=()) -> dict:
         batch_size=config.batch_size,
         seed=config.seed,
     )
-    history = model.fit(
+    return training.fit(
+        model,
         train_batches,
-        validation_data=val_batches,
-        epochs=config.epochs,
-        callbacks=[*training.standard_callbacks(config.patience), *callbacks],
-        verbose=0,
-    ).history
-    training.check_finite_history(history)
-    return {key: [float(v) for v in values] for key, values in history.items()}
+        val_batches,
+        config.epochs,
+        config.patience,
+        extra_callbacks=callbacks,
+        shuffle=True,  # Keras shuffles the PyDataset's batch order too
+    )
 
 
 def augmentation(config: SpeechConfig):

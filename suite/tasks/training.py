@@ -63,19 +63,21 @@ def fit(
     patience: int,
     extra_callbacks=(),
     verbose: int = 0,
+    shuffle: bool = False,
 ) -> dict[str, list[float]]:
     """`model.fit` with the standard callbacks; returns the loss history.
 
-    `train` must already be shuffled per epoch (a shuffled tf.data pipeline
-    or a keras.utils.PyDataset that shuffles). Raises a `SuiteError` if the
-    loss went NaN or Inf.
+    A tf.data `train` pipeline must shuffle itself (`shuffle` is ignored
+    for it); for a `keras.utils.PyDataset`, `shuffle=True` makes Keras
+    shuffle the batch order each epoch. Raises a `SuiteError` if the loss
+    went NaN or Inf.
     """
     history = model.fit(
         train,
         validation_data=validation,
         epochs=epochs,
         callbacks=[*standard_callbacks(patience), *extra_callbacks],
-        shuffle=False,
+        shuffle=shuffle,
         verbose=verbose,
     ).history
     check_finite_history(history)
