@@ -2,12 +2,11 @@
 
     python notebooks/build_01_forecasting.py
 """
-from pathlib import Path
+from nbformat.v4 import new_code_cell as code
+from nbformat.v4 import new_markdown_cell as md
+from notebook_writer import write_notebook
 
-import nbformat as nbf
-nb = nbf.v4.new_notebook()
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
-nb.cells = [
+CELLS = [
 md("""# 01 · Forecasting airline passengers with a stacked LSTM
 
 The suite's main job (`make demo` runs the same thing): the monthly airline
@@ -68,5 +67,4 @@ md("""## Saved runs
 `predict_next` reloads it and forecasts past the end of the data. From the
 shell: `suite forecast train ...`, `suite forecast predict RUN`."""),
 ]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-nbf.write(nb, Path(__file__).with_name("01_forecasting.ipynb"))
+write_notebook(CELLS, "01_forecasting.ipynb")

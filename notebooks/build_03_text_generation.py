@@ -3,12 +3,10 @@
 Run from the repository root: python notebooks/build_03_text_generation.py
 """
 
-from pathlib import Path
 
-import nbformat
 from nbformat.v4 import new_code_cell as code
 from nbformat.v4 import new_markdown_cell as md
-from nbformat.v4 import new_notebook
+from notebook_writer import write_notebook
 
 CELLS = [
     md("""# 03 · Text generation: a character-level LSTM on Tiny Shakespeare
@@ -135,17 +133,7 @@ suite textgen generate --litert shakespeare.tflite --prompt "ROMEO:"
 
 
 def main() -> None:
-    notebook = new_notebook(cells=CELLS)
-    for index, cell in enumerate(notebook.cells):
-        cell.id = f"cell-{index:02d}"  # stable ids: rebuilding changes nothing
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = Path(__file__).with_name("03_text_generation.ipynb")
-    nbformat.write(notebook, path)
-    print(f"wrote {path}")
+    write_notebook(CELLS, "03_text_generation.ipynb")
 
 
 if __name__ == "__main__":

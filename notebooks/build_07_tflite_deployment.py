@@ -3,10 +3,9 @@
 Run from the repository root: python notebooks/build_07_tflite_deployment.py
 """
 
-from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell
+from notebook_writer import write_notebook
 
 CELLS = [
     new_markdown_cell(
@@ -207,17 +206,7 @@ CELLS = [
 
 
 def main() -> None:
-    notebook = new_notebook(cells=CELLS)
-    for index, cell in enumerate(notebook.cells):
-        cell.id = f"cell-{index:02d}"  # stable ids: rebuilding changes nothing
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = Path(__file__).with_name("07_tflite_deployment.ipynb")
-    nbformat.write(notebook, path)
-    print(f"wrote {path}")
+    write_notebook(CELLS, "07_tflite_deployment.ipynb")
 
 
 if __name__ == "__main__":
