@@ -3,6 +3,8 @@
 import json
 import sys
 
+from suite.cli import options
+
 
 def add_parser(subparsers) -> None:
     forecast = subparsers.add_parser(
@@ -12,20 +14,8 @@ def add_parser(subparsers) -> None:
 
     train = actions.add_parser("train", help="train, evaluate and save a run")
     _data_arguments(train)
-    train.add_argument(
-        "--model",
-        default="stacked_lstm",
-        help="registry name (see `suite models`)",
-    )
-    train.add_argument("--units", help="layer widths, e.g. 64,64")
+    options.add_model_arguments(train)
     train.add_argument("--dropout", type=float, help="input dropout rate")
-    train.add_argument(
-        "--model-option",
-        action="append",
-        default=[],
-        metavar="KEY=JSON",
-        help="any field of the model config, e.g. l2=1e-4",
-    )
     train.add_argument("--lookback", type=int, default=24)
     train.add_argument("--horizon", type=int, default=24)
     train.add_argument("--val-rows", type=int)
@@ -158,19 +148,7 @@ def _floats(text: str | None) -> tuple[float, ...]:
 
 
 def _model_options(args) -> dict:
-    from suite.errors import SuiteError
-
-    options = {}
-    if args.units:
-        options["units"] = tuple(int(v) for v in _floats(args.units))
+    values = options.model_options(args.units, args.model_option)
     if args.dropout is not None:
-        options["dropout_rate"] = args.dropout
-    for item in args.model_option:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SuiteError(f"--model-option needs KEY=VALUE, got {item!r}")
-        try:
-            options[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key.strip()] = value
-    return options
+        values["dropout_rate"] = args.dropout
+    return values

@@ -3,6 +3,8 @@
 import json
 import sys
 
+from suite.cli import options
+
 
 def add_parser(subparsers) -> None:
     textgen = subparsers.add_parser(
@@ -58,17 +60,9 @@ def _train_parser(actions) -> None:
         "--layout", choices=("contiguous", "ngram_lines"), default="contiguous"
     )
     train.add_argument("--sequence-length", type=int, default=100)
-    train.add_argument("--model", default="stacked_lstm")
-    train.add_argument("--units", help="layer widths, e.g. 384,384")
+    options.add_model_arguments(train, units_example="384,384")
     train.add_argument("--embedding-dim", type=int, default=64)
     train.add_argument("--dropout", type=float, default=0.0)
-    train.add_argument(
-        "--model-option",
-        action="append",
-        default=[],
-        metavar="KEY=JSON",
-        help="any field of the model config",
-    )
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--learning-rate", type=float, default=2e-3)
@@ -122,7 +116,7 @@ def _train(args) -> int:
         model=args.model,
         embedding_dim=args.embedding_dim,
         dropout_rate=args.dropout,
-        model_options=_model_options(args.units, args.model_option),
+        model_options=options.model_options(args.units, args.model_option),
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
@@ -134,28 +128,6 @@ def _train(args) -> int:
     print(_summary(result))
     print(f"run saved to {folder}/")
     return 0
-
-
-def _model_options(units: str | None, items: list[str]) -> dict:
-    from suite.errors import SuiteError
-
-    options = {}
-    if units:
-        try:
-            options["units"] = tuple(int(u) for u in units.split(","))
-        except ValueError:
-            raise SuiteError(
-                f"--units takes comma-separated integers, got {units!r}"
-            ) from None
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SuiteError(f"--model-option needs KEY=VALUE, got {item!r}")
-        try:
-            options[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key.strip()] = value
-    return options
 
 
 def _summary(result: dict) -> str:
