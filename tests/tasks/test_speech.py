@@ -237,8 +237,13 @@ def test_batches_recount_frames_of_stretched_utterances():
 def test_evaluate_with_a_lexicon_adds_a_separate_row(trained):
     _, run, recordings, _ = trained
     result = speech.evaluate_run(run, recordings, lexicon=list("0123456789"))
-    for name in ("test_connected", "test_single"):
-        assert set(result[name]) == {"greedy", "beam", "lexicon"}
+    assert set(result["test_connected"]) == {"greedy", "beam", "lexicon"}
+    assert set(result["test_single"]) == {
+        "greedy",
+        "beam",
+        "lexicon",
+        "one_symbol",
+    }
     single = result["test_single"]["lexicon"]
     assert single["utterances"] == 50 and single["cer"] <= 1.0
     assert "lexicon" in speech.summary_table(result)
