@@ -23,7 +23,8 @@ The validation recordings (5-9) are scored too (Keras, greedy), so that
 configurations can be compared without looking at the test figures.
 
     python -m bench.speech --out /tmp/speech.json
-    python -m bench.speech --run saved_models/bench-speech-fsdd  # rescore
+    python -m bench.speech --run saved_models/bench-speech-fsdd --keras-only
+    # rescores a saved run; add --eval-batch 1 for per-utterance scoring
 """
 
 import argparse
@@ -73,14 +74,16 @@ def val_utterances(config):
     }
 
 
-def keras_val_scores(run, config):
+def keras_val_scores(run, config, batch_size=32):
     """Greedy error rates of the Keras model on the validation sets (and
     one-digit lexicon decoding of the singles, 'val_single_one_symbol')."""
     spec = speech.feature_spec(config)
     scores = {}
     for name, utterances in val_utterances(config).items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = speech.frame_probabilities(run.model, features, run.strides)
+        probs = speech.frame_probabilities(
+            run.model, features, run.strides, batch_size
+        )
         texts = [u.text for u in utterances]
         scores[name] = ctc.error_rates(
             texts, speech.decode_all(probs, run.vocabulary)
@@ -145,13 +148,16 @@ def litert_scores(recognizer, groups, beam_width):
     return scores
 
 
-def keras_scores(run, groups, beam_width):
-    """What `speech.evaluate` gives, from a loaded run (no training data)."""
+def keras_scores(run, groups, beam_width, batch_size=32):
+    """What `speech.evaluate` gives, from a loaded run (no training data);
+    `batch_size` 1 scores each utterance alone (no padding)."""
     spec = speech.feature_spec(run.config)
     scores = {}
     for name, utterances in groups.items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = speech.frame_probabilities(run.model, features, run.strides)
+        probs = speech.frame_probabilities(
+            run.model, features, run.strides, batch_size
+        )
         texts = [u.text for u in utterances]
         scores[name] = speech.decoder_scores(
             probs,
@@ -216,12 +222,22 @@ def main():
         help="score this saved speech run instead of training one (its "
         "config; training options are ignored)",
     )
+    parser.add_argument(
+        "--eval-batch",
+        type=int,
+        default=32,
+        help="with --run: Keras scoring batch (1 = each utterance alone, "
+        "as transcription and LiteRT run; 32 = speech.evaluate's padded "
+        "length-sorted batches)",
+    )
     args = parser.parse_args()
     print(machine(), flush=True)
     if args.run:
         run = speech.load_run(args.run)
         folder, config = run.folder, run.config
-        result = keras_scores(run, test_utterances(config), config.beam_width)
+        result = keras_scores(
+            run, test_utterances(config), config.beam_width, args.eval_batch
+        )
     else:
         config = dataclasses.replace(
             speech.BENCH_CONFIG,
@@ -243,7 +259,7 @@ def main():
         )
         run = speech.load_run(folder)
     print(speech.summary_table(result), flush=True)
-    val = keras_val_scores(run, config)
+    val = keras_val_scores(run, config, args.eval_batch if args.run else 32)
     for name, r in val.items():
         print(
             f"{name}: CER {100 * r['cer']:.2f}% exact "
