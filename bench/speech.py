@@ -5,7 +5,9 @@ Trains the speech task's default configuration once (connected-digit
 utterances from the training recordings 10-49 plus every single recording,
 validation on 5-9), then scores the official test recordings (0-4):
 `--connected-test` connected utterances of 1-7 digits built from them, and
-each of the 250 single recordings. Decoding: greedy and prefix beam search.
+each of the 250 single recordings. Decoding: greedy and prefix beam search
+(unconstrained); the singles also with the one-digit lexicon (each of the
+ten one-digit transcripts scored by its CTC likelihood), a separate row.
 The exported `acoustic.tflite` (float32 and dynamic-range int8) is scored
 the same way with NumPy features and NumPy decoding.
 
@@ -21,6 +23,8 @@ The validation recordings (5-9) are scored too (Keras, greedy), so that
 configurations can be compared without looking at the test figures.
 
     python -m bench.speech --out /tmp/speech.json
+    python -m bench.speech --run saved_models/bench-speech-fsdd --keras-only
+    # rescores a saved run; add --eval-batch 1 for per-utterance scoring
 """
 
 import argparse
@@ -70,17 +74,27 @@ def val_utterances(config):
     }
 
 
-def keras_val_scores(run, config):
-    """Greedy error rates of the Keras model on the validation sets."""
+def keras_val_scores(run, config, batch_size=32):
+    """Greedy error rates of the Keras model on the validation sets (and
+    one-digit lexicon decoding of the singles, 'val_single_one_symbol')."""
     spec = speech.feature_spec(config)
     scores = {}
     for name, utterances in val_utterances(config).items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = speech.frame_probabilities(run.model, features, run.strides)
-        scores[name] = ctc.error_rates(
-            [u.text for u in utterances],
-            speech.decode_all(probs, run.vocabulary),
+        probs = speech.frame_probabilities(
+            run.model, features, run.strides, batch_size
         )
+        texts = [u.text for u in utterances]
+        scores[name] = ctc.error_rates(
+            texts, speech.decode_all(probs, run.vocabulary)
+        )
+        if name.endswith("_single"):
+            scores[f"{name}_one_symbol"] = ctc.error_rates(
+                texts,
+                speech.decode_all(
+                    probs, run.vocabulary, lexicon=list(run.vocabulary)
+                ),
+            )
     return scores
 
 
@@ -124,15 +138,34 @@ def litert_scores(recognizer, groups, beam_width):
     for name, utterances in groups.items():
         probs = [recognizer.probabilities(u.samples) for u in utterances]
         texts = [u.text for u in utterances]
-        scores[name] = {
-            "greedy": ctc.error_rates(
-                texts, speech.decode_all(probs, recognizer.vocabulary)
-            ),
-            "beam": ctc.error_rates(
-                texts,
-                speech.decode_all(probs, recognizer.vocabulary, beam_width),
-            ),
-        }
+        scores[name] = speech.decoder_scores(
+            probs,
+            texts,
+            recognizer.vocabulary,
+            beam_width,
+            one_symbol=name.endswith("_single"),
+        )
+    return scores
+
+
+def keras_scores(run, groups, beam_width, batch_size=32):
+    """What `speech.evaluate` gives, from a loaded run (no training data);
+    `batch_size` 1 scores each utterance alone (no padding)."""
+    spec = speech.feature_spec(run.config)
+    scores = {}
+    for name, utterances in groups.items():
+        features = audio.batch_log_mel([u.samples for u in utterances], spec)
+        probs = speech.frame_probabilities(
+            run.model, features, run.strides, batch_size
+        )
+        texts = [u.text for u in utterances]
+        scores[name] = speech.decoder_scores(
+            probs,
+            texts,
+            run.vocabulary,
+            beam_width,
+            one_symbol=name.endswith("_single"),
+        )
     return scores
 
 
@@ -183,29 +216,50 @@ def main():
         action="store_true",
         help="skip the LiteRT scores and the real-time factors",
     )
+    parser.add_argument(
+        "--run",
+        default="",
+        help="score this saved speech run instead of training one (its "
+        "config; training options are ignored)",
+    )
+    parser.add_argument(
+        "--eval-batch",
+        type=int,
+        default=32,
+        help="with --run: Keras scoring batch (1 = each utterance alone, "
+        "as transcription and LiteRT run; 32 = speech.evaluate's padded "
+        "length-sorted batches)",
+    )
     args = parser.parse_args()
     print(machine(), flush=True)
-    config = dataclasses.replace(
-        speech.BENCH_CONFIG,
-        epochs=args.epochs,
-        seed=args.seed,
-        **overrides(args.set),
-    )
-    print(config, flush=True)
-    result, folder = speech.run_training(
-        config,
-        RUN_NAME,
-        overwrite=True,
-        callbacks=[EpochLog(args.train_minutes)],
-    )
+    if args.run:
+        run = speech.load_run(args.run)
+        folder, config = run.folder, run.config
+        result = keras_scores(
+            run, test_utterances(config), config.beam_width, args.eval_batch
+        )
+    else:
+        config = dataclasses.replace(
+            speech.BENCH_CONFIG,
+            epochs=args.epochs,
+            seed=args.seed,
+            **overrides(args.set),
+        )
+        print(config, flush=True)
+        result, folder = speech.run_training(
+            config,
+            RUN_NAME,
+            overwrite=True,
+            callbacks=[EpochLog(args.train_minutes)],
+        )
+        print(
+            f"trained {result['epochs_trained']} epochs in "
+            f"{result['train_seconds']:.0f} s",
+            flush=True,
+        )
+        run = speech.load_run(folder)
     print(speech.summary_table(result), flush=True)
-    print(
-        f"trained {result['epochs_trained']} epochs in "
-        f"{result['train_seconds']:.0f} s",
-        flush=True,
-    )
-    run = speech.load_run(folder)
-    val = keras_val_scores(run, config)
+    val = keras_val_scores(run, config, args.eval_batch if args.run else 32)
     for name, r in val.items():
         print(
             f"{name}: CER {100 * r['cer']:.2f}% exact "
@@ -277,6 +331,11 @@ def print_tables(report):
                 f"{100 * connected['utterance_accuracy']:.1f} | "
                 f"{100 * single['utterance_accuracy']:.1f} |"
             )
+        single = scores["test_single"]["one_symbol"]
+        print(
+            f"| {label} | one-digit lexicon (singles only) | - | - | "
+            f"{100 * single['utterance_accuracy']:.1f} |"
+        )
     print("\n| runtime | real-time factor, median (min-max) |\n|---|---|")
     for name, rates in report["rtf"].items():
         print(

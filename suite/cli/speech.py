@@ -36,6 +36,7 @@ def add_parser(subparsers) -> None:
 
     evaluate = actions.add_parser("evaluate", help="re-evaluate a saved run")
     evaluate.add_argument("run", help="run folder or name in saved_models/")
+    _add_lexicon(evaluate)
     evaluate.set_defaults(handler=_evaluate)
 
     transcribe = actions.add_parser(
@@ -51,7 +52,34 @@ def add_parser(subparsers) -> None:
         action="store_true",
         help="use the run's acoustic.tflite (LiteRT, no TensorFlow)",
     )
+    _add_lexicon(transcribe)
     transcribe.set_defaults(handler=_transcribe)
+
+
+def _add_lexicon(parser) -> None:
+    parser.add_argument(
+        "--lexicon",
+        help="constrain decoding to allowed transcripts: one-symbol (each "
+        "file holds one vocabulary symbol, e.g. one spoken digit), a "
+        "comma-separated list, or @FILE with one transcript per line; the "
+        "one with the highest CTC likelihood wins (replaces greedy/beam)",
+    )
+
+
+def _lexicon(value):
+    """--lexicon -> None, 'one-symbol' or a list of transcripts."""
+    from suite.errors import SuiteError
+    from suite.tasks import ctc
+
+    if value is None or value == ctc.ONE_SYMBOL:
+        return value
+    if value.startswith("@"):
+        try:
+            with open(value[1:], encoding="utf-8") as handle:
+                return [line.strip() for line in handle if line.strip()]
+        except OSError as error:
+            raise SuiteError(f"cannot read the lexicon file: {error}") from None
+    return [text.strip() for text in value.split(",") if text.strip()]
 
 
 def _train(args) -> int:
@@ -79,7 +107,7 @@ def _train(args) -> int:
 def _evaluate(args) -> int:
     from suite.tasks import speech
 
-    result = speech.evaluate_run(args.run)
+    result = speech.evaluate_run(args.run, lexicon=_lexicon(args.lexicon))
     print(speech.summary_table(result))
     print(json.dumps(result))
     return 0
@@ -88,12 +116,15 @@ def _evaluate(args) -> int:
 def _transcribe(args) -> int:
     from suite.tasks import speech
 
+    lexicon = _lexicon(args.lexicon)
     if args.litert:
         from suite.export import runs
         from suite.export.speech_runtime import SpeechTranscriber
 
         path = runs.resolve_run(args.run) / speech.TFLITE_FILE
-        recognizer = SpeechTranscriber(path, beam_width=args.beam_width)
+        recognizer = SpeechTranscriber(
+            path, beam_width=args.beam_width, lexicon=lexicon
+        )
 
         def transcribe_one(name):
             return recognizer.transcribe_file(name)
@@ -101,7 +132,7 @@ def _transcribe(args) -> int:
         run = speech.load_run(args.run)
 
         def transcribe_one(name):
-            return speech.transcribe(run, [name], args.beam_width)[0]
+            return speech.transcribe(run, [name], args.beam_width, lexicon)[0]
 
     for name in args.files:  # printed as they come: a bad file stops here
         print(f"{name}\t{transcribe_one(name)}", flush=True)

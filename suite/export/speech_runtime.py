@@ -7,7 +7,8 @@ get a NumPy softmax), computes the
 log-mel features with `suite.data.audio.log_mel_numpy` (matches the
 tf.signal features the model was trained on to about 1e-4), runs the
 per-frame probabilities in the stock LiteRT interpreter and decodes them
-greedily or by CTC prefix beam search (`suite.tasks.ctc`). No TensorFlow.
+greedily, by CTC prefix beam search, or constrained to a lexicon of
+allowed transcripts (`suite.tasks.ctc`). No TensorFlow.
 
 Example:
 >>> recognizer = SpeechTranscriber("saved_models/run/acoustic.tflite")
@@ -33,9 +34,21 @@ class SpeechTranscriber:
         path: the acoustic model `.tflite` (sidecar `.json` beside it).
         beam_width: 1 decodes greedily, more runs prefix beam search.
         num_threads: interpreter threads.
+        lexicon: allowed transcripts (lexicon-constrained decoding: the
+            entry with the highest CTC likelihood), or `ctc.ONE_SYMBOL`
+            ("one-symbol") for
+            the model's single vocabulary symbols (one spoken digit); None
+            decodes freely.
     """
 
-    def __init__(self, path, *, beam_width: int = 1, num_threads: int = 1):
+    def __init__(
+        self,
+        path,
+        *,
+        beam_width: int = 1,
+        num_threads: int = 1,
+        lexicon=None,
+    ):
         self.model = LiteRTModel(path, num_threads=num_threads)
         info = _speech_extras(self.model.metadata.get("extras", {}))
         if info is None:
@@ -47,6 +60,7 @@ class SpeechTranscriber:
         self.vocabulary = info["vocabulary"]
         self.spec = audio.FeatureSpec(**info["features"])
         self.beam_width = beam_width
+        self.lexicon = ctc.check_lexicon(lexicon, self.vocabulary)
         self.returns_logits = self.model.output_names != ["probabilities"]
 
     def probabilities(self, samples) -> np.ndarray:
@@ -61,6 +75,8 @@ class SpeechTranscriber:
             samples = audio.resample(samples, rate, self.spec.sample_rate)
         audio.check_signal(samples, self.spec)
         probs = self.probabilities(samples)
+        if self.lexicon:
+            return ctc.lexicon_decode(probs, self.vocabulary, self.lexicon)
         if self.beam_width <= 1:
             return ctc.greedy_decode(probs, self.vocabulary)
         return ctc.beam_search_decode(probs, self.vocabulary, self.beam_width)

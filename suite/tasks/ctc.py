@@ -10,6 +10,11 @@ nothing here uses them.)
   "First-pass large vocabulary continuous speech recognition using
   bi-directional recurrent DNNs"), summing over all alignments of each
   prefix; no language model.
+- `log_likelihood`: log P(labels | frames) by the CTC forward algorithm
+  (the negative of `keras.ops.ctc_loss`, in NumPy).
+- `lexicon_decode`: lexicon-constrained decoding: the allowed transcript
+  with the highest CTC likelihood (e.g. the ten digits when an utterance
+  is known to hold one digit).
 - `edit_distance`, `error_rates`: Levenshtein distance; character error
   rate (= digit error rate for digit strings), word error rate over
   whitespace-separated words, and the share of exactly right utterances.
@@ -72,6 +77,72 @@ def beam_search_decode(probs, vocabulary: str, beam_width: int = 8) -> str:
         )
     best = max(beams.items(), key=lambda kv: _total(kv[1]))[0]
     return labels_to_text(best, vocabulary)
+
+
+def log_likelihood(probs, labels) -> float:
+    """log P(labels | x), summed over all CTC alignments (forward
+    algorithm, Graves et al., 2006) of `[T, V+1]` per-frame probabilities
+    (or log-probabilities if any value is < 0); `labels` are 1..V. Minus
+    infinity if the labels cannot fit in T frames."""
+    log_probs = _as_log(np.asarray(probs, dtype="float64"))
+    labels = [int(label) for label in labels]
+    if not labels:
+        return float(np.sum(log_probs[:, BLANK]))
+    states = np.full(2 * len(labels) + 1, BLANK)  # _ l1 _ l2 ... _
+    states[1::2] = labels
+    # a label state may skip the blank before it unless it repeats a label
+    skip = np.zeros(len(states), dtype=bool)
+    skip[3::2] = states[3::2] != states[1:-2:2]
+    alpha = np.full(len(states), -math.inf)
+    alpha[:2] = log_probs[0, states[:2]]
+    for frame in log_probs[1:]:
+        stay = alpha
+        step = np.concatenate(([-math.inf], alpha[:-1]))
+        jump = np.where(
+            skip, np.concatenate(([-math.inf] * 2, alpha[:-2])), -math.inf
+        )
+        alpha = np.logaddexp(np.logaddexp(stay, step), jump) + frame[states]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))
+
+
+def lexicon_decode(probs, vocabulary: str, lexicon) -> str:
+    """The transcript of `lexicon` (allowed texts over `vocabulary`) with
+    the highest CTC likelihood; ties go to the earlier entry."""
+    lexicon = list(lexicon)
+    if not lexicon:
+        raise ValueError("the lexicon is empty")
+    log_probs = _as_log(np.asarray(probs, dtype="float64"))
+    scores = [
+        log_likelihood(log_probs, encode(text, vocabulary)) for text in lexicon
+    ]
+    return lexicon[int(np.argmax(scores))]
+
+
+ONE_SYMBOL = "one-symbol"
+"""Lexicon value: every utterance holds exactly one vocabulary symbol (one
+spoken digit); `check_lexicon` expands it to the single characters."""
+
+
+def check_lexicon(lexicon, vocabulary: str):
+    """The allowed transcripts as a list (None: no lexicon); `ONE_SYMBOL`
+    gives every vocabulary character. SuiteError for an empty lexicon or
+    entry, or characters outside the vocabulary."""
+    from suite.errors import SuiteError
+
+    if lexicon is None:
+        return None
+    if lexicon == ONE_SYMBOL:
+        return list(vocabulary)
+    if isinstance(lexicon, str):
+        raise SuiteError(
+            f"lexicon {lexicon!r}: give a list of transcripts or {ONE_SYMBOL!r}"
+        )
+    lexicon = list(lexicon)
+    if not lexicon or not all(lexicon):
+        raise SuiteError("the lexicon needs one or more non-empty entries")
+    for text in lexicon:
+        encode(text, vocabulary)
+    return lexicon
 
 
 def _extend(beams, frame):

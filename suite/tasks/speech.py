@@ -396,8 +396,15 @@ def frame_probabilities(model, features, strides, batch_size=32):
     return out
 
 
-def decode_all(probabilities, vocabulary, beam_width=1) -> list[str]:
-    """Greedy (beam_width 1) or prefix-beam-search decoding of each."""
+def decode_all(
+    probabilities, vocabulary, beam_width=1, lexicon=None
+) -> list[str]:
+    """Greedy (beam_width 1) or prefix-beam-search decoding of each; with
+    a `lexicon` (allowed transcripts), the most likely of those instead."""
+    if lexicon:
+        return [
+            ctc.lexicon_decode(p, vocabulary, lexicon) for p in probabilities
+        ]
     if beam_width <= 1:
         return [ctc.greedy_decode(p, vocabulary) for p in probabilities]
     return [
@@ -405,37 +412,72 @@ def decode_all(probabilities, vocabulary, beam_width=1) -> list[str]:
     ]
 
 
-def evaluate(config: SpeechConfig, data: SpeechData, model) -> dict:
-    """Error rates of greedy and beam decoding on every test set."""
+def evaluate(
+    config: SpeechConfig, data: SpeechData, model, lexicon=None
+) -> dict:
+    """Error rates of greedy and beam decoding on every test set. Sets of
+    single recordings (names ending in '_single') are also decoded with
+    the one-symbol lexicon ('one_symbol': the task says one digit); with a
+    `lexicon`, every set is also decoded with it ('lexicon')."""
     strides = strides_of(model_config(config, data.vocabulary))
     result = {}
     for name, subset in data.sets.items():
         if not name.startswith("test"):
             continue
         probs = frame_probabilities(model, subset.features, strides)
-        greedy = ctc.error_rates(
-            subset.texts, decode_all(probs, data.vocabulary)
+        result[name] = decoder_scores(
+            probs,
+            subset.texts,
+            data.vocabulary,
+            config.beam_width,
+            lexicon,
+            one_symbol=name.endswith("_single"),
         )
-        beam = ctc.error_rates(
-            subset.texts, decode_all(probs, data.vocabulary, config.beam_width)
-        )
-        result[name] = {"greedy": greedy, "beam": beam}
     return result
+
+
+def decoder_scores(
+    probs, texts, vocabulary, beam_width, lexicon=None, one_symbol=False
+) -> dict:
+    """Error rates of one set by decoder: 'greedy', 'beam', 'lexicon' (if
+    a lexicon is given) and 'one_symbol' (if `one_symbol`)."""
+    scores = {
+        "greedy": ctc.error_rates(texts, decode_all(probs, vocabulary)),
+        "beam": ctc.error_rates(
+            texts, decode_all(probs, vocabulary, beam_width)
+        ),
+    }
+    constrained = {"lexicon": lexicon}
+    if one_symbol:
+        constrained["one_symbol"] = list(vocabulary)
+    for decoder, allowed in constrained.items():
+        if allowed:
+            scores[decoder] = ctc.error_rates(
+                texts, decode_all(probs, vocabulary, lexicon=allowed)
+            )
+    return scores
+
+
+DECODERS = ("greedy", "beam", "one_symbol", "lexicon")
+"""Result rows: unconstrained greedy and beam search; lexicon-constrained
+decoding (one symbol, or a given lexicon), reported separately."""
 
 
 def summary_table(result: dict) -> str:
     """Text table: CER (= digit error rate on digits), exact utterances."""
     lines = [
-        f"{'set':16s}{'decoder':>8s}{'CER %':>8s}{'WER %':>8s}"
+        f"{'set':16s}{'decoder':>11s}{'CER %':>8s}{'WER %':>8s}"
         f"{'exact %':>9s}{'utts':>6s}"
     ]
     for name, row in result.items():
         if not isinstance(row, dict) or "greedy" not in row:
             continue
-        for decoder in ("greedy", "beam"):
+        for decoder in DECODERS:
+            if decoder not in row:
+                continue
             r = row[decoder]
             lines.append(
-                f"{name:16s}{decoder:>8s}{100 * r['cer']:8.2f}"
+                f"{name:16s}{decoder:>11s}{100 * r['cer']:8.2f}"
                 f"{100 * r['wer']:8.2f}{100 * r['utterance_accuracy']:9.2f}"
                 f"{r['utterances']:6d}"
             )
@@ -512,25 +554,33 @@ def load_run(run) -> SpeechRun:
     )
 
 
-def transcribe(speech_run: SpeechRun, paths, beam_width: int = 1) -> list[str]:
-    """Transcribes WAV files with the Keras model (one file per call)."""
+def transcribe(
+    speech_run: SpeechRun, paths, beam_width: int = 1, lexicon=None
+) -> list[str]:
+    """Transcribes WAV files with the Keras model (one file per call);
+    `lexicon`: allowed transcripts (constrained decoding)."""
+    lexicon = ctc.check_lexicon(lexicon, speech_run.vocabulary)
     texts = []
     for path in paths:
         samples = audio.load_audio(path, speech_run.spec)
-        texts.append(transcribe_samples(speech_run, samples, beam_width))
+        texts.append(
+            transcribe_samples(speech_run, samples, beam_width, lexicon)
+        )
     return texts
 
 
-def transcribe_samples(speech_run: SpeechRun, samples, beam_width=1) -> str:
+def transcribe_samples(
+    speech_run: SpeechRun, samples, beam_width=1, lexicon=None
+) -> str:
     """Checked samples at the model rate -> text."""
     features = audio.features_for(samples, speech_run.spec)
     logits = speech_run.model.predict_on_batch(features[None])[0]
     probs = ctc.softmax(logits)
-    return decode_all([probs], speech_run.vocabulary, beam_width)[0]
+    return decode_all([probs], speech_run.vocabulary, beam_width, lexicon)[0]
 
 
-def evaluate_run(run, recordings=None) -> dict:
-    """Re-evaluates a saved run on its data's test sets."""
+def evaluate_run(run, recordings=None, lexicon=None) -> dict:
+    """Re-evaluates a saved run on its data's test sets (see `evaluate`)."""
     speech_run = load_run(run)
     data = prepare(speech_run.config, recordings)
     if data.vocabulary != speech_run.vocabulary:
@@ -538,7 +588,8 @@ def evaluate_run(run, recordings=None) -> dict:
             f"the data's vocabulary {data.vocabulary!r} differs from the "
             f"run's {speech_run.vocabulary!r}"
         )
-    return evaluate(speech_run.config, data, speech_run.model)
+    lexicon = ctc.check_lexicon(lexicon, data.vocabulary)
+    return evaluate(speech_run.config, data, speech_run.model, lexicon)
 
 
 def probability_model(model) -> keras.Model:

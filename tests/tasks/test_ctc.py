@@ -135,3 +135,65 @@ def test_ctc_loss_uses_frame_and_label_lengths():
     y_two = ops.convert_to_tensor([[3.0, 1.0, 1.0]])
     two = float(CTCLoss()(y_two, ops.zeros((1, 4, 2))))
     assert two == pytest.approx(-math.log(1 / 8), rel=1e-5)
+
+
+def _exhaustive_totals(probs, vocabulary):
+    """P(labelling) for every collapsed labelling, by summing all paths."""
+    totals = {}
+    steps, classes = probs.shape
+    for path in np.ndindex(*([classes] * steps)):
+        text = ctc.greedy_decode(one_hot(path, classes), vocabulary)
+        p = math.prod(probs[t, c] for t, c in enumerate(path))
+        totals[text] = totals.get(text, 0.0) + p
+    return totals
+
+
+def test_log_likelihood_sums_every_alignment():
+    probs = np.random.default_rng(1).dirichlet(np.ones(3), size=5)
+    totals = _exhaustive_totals(probs, "ab")
+    for text in ("", "a", "aa", "ab", "ba", "aba", "abab"):
+        labels = ctc.encode(text, "ab")
+        expected = math.log(totals[text]) if text in totals else -math.inf
+        assert ctc.log_likelihood(probs, labels) == pytest.approx(expected)
+        assert ctc.log_likelihood(np.log(probs), labels) == pytest.approx(
+            expected
+        )
+    assert ctc.log_likelihood(probs, [1, 1, 1, 1]) == -math.inf  # needs 7
+
+
+def test_log_likelihood_matches_keras_ctc_loss():
+    from keras import ops
+
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(7, 4)).astype("float32")
+    for labels in ([3], [1, 2, 2], [2, 1, 3, 1]):
+        loss = ops.ctc_loss(
+            np.array([labels]), logits[None], [len(labels)], [len(logits)]
+        )
+        mine = ctc.log_likelihood(ctc.softmax(logits), labels)
+        assert mine == pytest.approx(-float(loss[0]), abs=1e-4)
+
+
+def test_lexicon_decode_picks_the_most_likely_allowed_transcript():
+    # blank, '1', '2': greedy reads "" (blank wins every frame) or "12"
+    quiet = np.array([[0.5, 0.3, 0.2], [0.5, 0.2, 0.3], [0.6, 0.3, 0.1]])
+    assert ctc.greedy_decode(quiet, "12") == ""
+    # P("1") = 1 - P("") - P(paths with '2') > P("2")
+    assert ctc.lexicon_decode(quiet, "12", ["1", "2"]) == "1"
+    assert ctc.lexicon_decode(quiet, "12", ["2"]) == "2"
+    mixed = one_hot([1, 0, 2], 3)
+    assert ctc.greedy_decode(mixed, "12") == "12"
+    assert ctc.lexicon_decode(mixed, "12", ["1", "2"]) in ("1", "2")
+    assert ctc.lexicon_decode(mixed, "12", ["2", "12", "21"]) == "12"
+
+
+def test_lexicon_is_checked_against_the_vocabulary():
+    assert ctc.check_lexicon(None, "012") is None
+    assert ctc.check_lexicon(ctc.ONE_SYMBOL, "012") == ["0", "1", "2"]
+    assert ctc.check_lexicon(("10", "2"), "012") == ["10", "2"]
+    with pytest.raises(SuiteError, match="outside"):
+        ctc.check_lexicon(["13"], "012")
+    with pytest.raises(SuiteError, match="non-empty"):
+        ctc.check_lexicon(["1", ""], "012")
+    with pytest.raises(SuiteError, match="list of transcripts"):
+        ctc.check_lexicon("12", "012")

@@ -65,6 +65,9 @@ def test_short_training_clearly_lowers_ctc_loss(trained):
     assert {"acoustic.tflite", "acoustic.json"} <= files
     saved = json.loads((run / "config.json").read_text())
     assert saved["vocabulary"] == "0123456789" and saved["strides"] == [2]
+    # single recordings are also scored with the one-digit lexicon
+    assert set(result["test_single"]) == {"greedy", "beam", "one_symbol"}
+    assert set(result["test_connected"]) == {"greedy", "beam"}
 
 
 @pytest.mark.slow
@@ -95,6 +98,15 @@ def test_cli_transcribes_with_keras_and_litert(trained, data_dir, capsys):
     assert main(["speech", "transcribe", str(run), wav, "--litert"]) == 0
     litert_lines = capsys.readouterr().out.strip().splitlines()
     assert litert_lines == keras_lines[:1]
+    for runtime in ([], ["--litert"]):  # lexicon-constrained: one digit
+        args = ["speech", "transcribe", str(run), wav, "--lexicon"]
+        assert main([*args, "one-symbol", *runtime]) == 0
+        text = capsys.readouterr().out.strip().split("\t")[1]
+        assert len(text) == 1 and text.isdigit()
+        assert main([*args, "42,7", *runtime]) == 0
+        assert capsys.readouterr().out.strip().split("\t")[1] in ("42", "7")
+    assert main([*args, "7x"]) == 2
+    assert "outside the model's vocabulary" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -144,6 +156,9 @@ def test_device_runtime_never_imports_tensorflow(trained, data_dir):
         f"r = SpeechTranscriber({str(run / 'acoustic.tflite')!r}, "
         "beam_width=4)\n"
         f"print(repr(r.transcribe_file({str(wav)!r})))\n"
+        f"r = SpeechTranscriber({str(run / 'acoustic.tflite')!r}, "
+        "lexicon='one-symbol')\n"
+        f"assert len(r.transcribe_file({str(wav)!r})) == 1\n"
         "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n"
     )
     done = subprocess.run(
@@ -216,3 +231,31 @@ def test_batches_recount_frames_of_stretched_utterances():
     assert sorted(frames) != [10, 15, 20]  # stretched: new frame counts
     assert x.shape[1] in (2 * frames.max(), 2 * frames.max() - 1)
     assert x.shape[2] == 4
+
+
+@pytest.mark.slow
+def test_evaluate_with_a_lexicon_adds_a_separate_row(trained):
+    _, run, recordings, _ = trained
+    result = speech.evaluate_run(run, recordings, lexicon=list("0123456789"))
+    assert set(result["test_connected"]) == {"greedy", "beam", "lexicon"}
+    assert set(result["test_single"]) == {
+        "greedy",
+        "beam",
+        "lexicon",
+        "one_symbol",
+    }
+    single = result["test_single"]["lexicon"]
+    assert single["utterances"] == 50 and single["cer"] <= 1.0
+    assert "lexicon" in speech.summary_table(result)
+
+
+def test_cli_lexicon_from_a_list_or_a_file(tmp_path):
+    from suite.cli.speech import _lexicon
+
+    assert _lexicon(None) is None and _lexicon("one-symbol") == "one-symbol"
+    assert _lexicon("12, 7,") == ["12", "7"]
+    words = tmp_path / "words.txt"
+    words.write_text("yes\n\nno\n", encoding="utf-8")
+    assert _lexicon(f"@{words}") == ["yes", "no"]
+    with pytest.raises(SuiteError, match="cannot read the lexicon"):
+        _lexicon(f"@{tmp_path / 'none.txt'}")
