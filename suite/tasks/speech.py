@@ -244,7 +244,8 @@ class CTCBatches(keras.utils.PyDataset):
     """Padded, length-bucketed batches `(features, packed CTC targets)`.
 
     Utterances are sorted by length and cut into batches (little padding);
-    the batch order is shuffled every epoch. Targets pack, per utterance,
+    the batch order is shuffled every epoch. Targets, padded to the longest
+    label of the whole set, pack per utterance
     the frame count after the model's striding and the labels (see
     `suite.layers.CTCLoss`). Utterances whose labels cannot fit in their
     frames (CTC needs a blank between repeats) are dropped and counted in
@@ -268,6 +269,10 @@ class CTCBatches(keras.utils.PyDataset):
         labels = [ctc.encode(t, vocabulary) for t in utterances.texts]
         keep = [i for i, lab in enumerate(labels) if _fits(lab, frames[i])]
         self.dropped = len(labels) - len(keep)
+        # one label width for every batch: Keras infers the dataset's
+        # signature from the first batches, and a narrower first batch
+        # (all single digits) would make every wider one fail
+        self.label_width = max((len(labels[i]) for i in keep), default=1)
         order = sorted(keep, key=lambda i: lengths[i])
         self.batches = [
             order[i : i + batch_size] for i in range(0, len(order), batch_size)
@@ -295,8 +300,7 @@ class CTCBatches(keras.utils.PyDataset):
         if self.augment is not False:
             feats, frames = self._augmented(members, rng)
         x = pad_features(feats)
-        width = max(len(self.labels[i]) for i in members)
-        y = np.zeros((len(members), 1 + width), dtype="float32")
+        y = np.zeros((len(members), 1 + self.label_width), dtype="float32")
         for row, i in enumerate(members):
             y[row, 0] = frames[row]
             y[row, 1 : 1 + len(self.labels[i])] = self.labels[i]

@@ -210,9 +210,10 @@ def test_batches_pack_strided_frames_and_unpadded_labels():
             assert np.all(x[row, :n] == n) and np.all(x[row, n:] == 0)
             seen[n] = y[row]
     assert sorted(seen) == [4, 7, 9, 12]  # length-sorted buckets
-    # ceil(9/2) frames, "12" padded with 0 to the batch's longest labels
+    # ceil(9/2) frames, "12" padded with 0 to the set's longest labels:
+    # every batch has one width, whatever Keras peeks at to infer shapes
     np.testing.assert_array_equal(seen[9], [5, 2, 3, 0, 0])
-    np.testing.assert_array_equal(seen[4], [2, 4])  # 2 frames; "3"
+    np.testing.assert_array_equal(seen[4], [2, 4, 0, 0, 0])  # 2 frames; "3"
     np.testing.assert_array_equal(seen[12], [6, 5, 6, 6, 7])  # "4556"
 
 
