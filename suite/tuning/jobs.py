@@ -27,7 +27,7 @@ RESULTS_ROOT = Path("tuning") / "results"
 PROJECT = "search"
 JOB_FILE = "job.json"
 LOG_FILE = "executions.jsonl"
-CHIEF_GRACE_SECONDS = 30
+CHIEF_GRACE_SECONDS = 2
 
 
 def results_dir(spec: JobSpec, given=None) -> Path:
