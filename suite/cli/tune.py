@@ -1,6 +1,5 @@
 """`suite tune tuning/<job>.toml [--workers N] [--results-dir DIR]`."""
 
-import argparse
 import sys
 
 
@@ -31,9 +30,11 @@ def add_parser(subparsers) -> None:
         help="skip retraining the best configuration",
     )
     tune.add_argument("--verbose", type=int, default=1, choices=(0, 1))
-    # internal: one process of a distributed search (set KERASTUNER_* too)
     tune.add_argument(
-        "--search-only", action="store_true", help=argparse.SUPPRESS
+        "--search-only",
+        action="store_true",
+        help="run only this process's part of the search (a chief or "
+        "worker when KERASTUNER_* variables are set); no report, no retrain",
     )
     tune.set_defaults(handler=_tune)
 
@@ -46,10 +47,10 @@ def _tune(args) -> int:
     if args.workers < 0:
         raise SuiteError(f"--workers must be >= 0, got {args.workers}")
     results = jobs.results_dir(job, args.results_dir)
+    jobs.claim_results_dir(job, results)
     if args.search_only:
         jobs.search(job, results, args.verbose)
         return 0
-    jobs.claim_results_dir(job, results)
     if args.workers:
         jobs.search_distributed(args.spec, results, args.workers, args.verbose)
     else:

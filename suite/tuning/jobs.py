@@ -47,13 +47,19 @@ def claim_results_dir(spec: JobSpec, results: Path) -> None:
                 "spec changed); pass another --results-dir or delete it"
             )
         return
-    if results.exists() and any(results.iterdir()):
+    ours = (PROJECT, LOG_FILE, JOB_FILE)
+    if results.exists() and any(
+        p.name not in ours and not p.name.startswith(".")
+        for p in results.iterdir()
+    ):
         raise SuiteError(
             f"{results} exists and is not a search results folder; pass "
             "another --results-dir"
         )
     results.mkdir(parents=True, exist_ok=True)
-    configs.save_json(saved, describe(spec))
+    staged = results / f".{JOB_FILE}.{os.getpid()}"
+    configs.save_json(staged, describe(spec))
+    os.replace(staged, saved)  # processes started together may race here
 
 
 def make_tuner(spec: JobSpec, results: Path):
