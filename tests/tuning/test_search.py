@@ -78,6 +78,26 @@ def test_nan_trials_are_recorded_and_the_search_goes_on(tmp_path):
 
 
 @pytest.mark.slow
+def test_hyperband_and_bayesian_searches_complete(tmp_path):
+    hyperband = AIRLINE.format(trials=1, epochs=2).replace(
+        "seed = 2", 'seed = 2\ntuner = "hyperband"\nhyperband_factor = 2'
+    )
+    job, results, summary = _search_and_finish(
+        _write(tmp_path, hyperband), tmp_path, retrain=False
+    )
+    epochs = [e["values"]["tuner/epochs"] for e in _executions(results)]
+    assert summary["completed"] == len(epochs) >= 3
+    assert set(epochs) == {1, 2}  # Hyperband's rounds of 1 and 2 epochs
+    bayesian = AIRLINE.format(trials=3, epochs=1).replace(
+        "seed = 2", 'seed = 2\ntuner = "bayesian"'
+    )
+    job, results, summary = _search_and_finish(
+        _write(tmp_path, bayesian, "bayes"), tmp_path / "b", retrain=False
+    )
+    assert summary["completed"] == 3
+
+
+@pytest.mark.slow
 def test_sentiment_search_retrains_the_best_as_a_normal_run(tmp_path, runs_dir):
     words = {"good": "great fine superb nice", "bad": "awful poor dull sad"}
     rows = ["text,label"]
@@ -191,7 +211,7 @@ def _cli(path, results, *extra):
 
 @pytest.mark.slow
 def test_kill_9_mid_trial_then_the_same_command_resumes(tmp_path, runs_dir):
-    path = _write(tmp_path, AIRLINE.format(trials=3, epochs=25))
+    path = _write(tmp_path, AIRLINE.format(trials=3, epochs=15))
     results = tmp_path / "results"
     first = _cli(path, results)
     trial_1 = results / "search" / "trial_1" / "trial.json"
@@ -220,7 +240,7 @@ def test_kill_9_mid_trial_then_the_same_command_resumes(tmp_path, runs_dir):
 
 @pytest.mark.slow
 def test_chief_and_two_workers_run_every_trial_exactly_once(tmp_path):
-    path = _write(tmp_path, AIRLINE.format(trials=4, epochs=3))
+    path = _write(tmp_path, AIRLINE.format(trials=4, epochs=2))
     results = tmp_path / "results"
     process = _cli(path, results, "--workers", "2", "--no-retrain")
     output = process.communicate(timeout=300)[0]
