@@ -5,6 +5,16 @@ import sys
 
 from suite.cli import options
 
+# flags named like ForecastConfig fields; a flag left out keeps its default
+TRAIN_FIELDS = (
+    "lookback",
+    "horizon",
+    "val_rows",
+    "test_rows",
+    "seasonal_period",
+    *options.FIT_FIELDS,
+)
+
 
 def add_parser(subparsers) -> None:
     forecast = subparsers.add_parser(
@@ -16,12 +26,12 @@ def add_parser(subparsers) -> None:
     _data_arguments(train)
     options.add_model_arguments(train)
     train.add_argument("--dropout", type=float, help="input dropout rate")
-    train.add_argument("--lookback", type=int, default=24)
-    train.add_argument("--horizon", type=int, default=24)
+    train.add_argument("--lookback", type=int, help="input steps (24)")
+    train.add_argument("--horizon", type=int, help="steps predicted (24)")
     train.add_argument("--val-rows", type=int)
     train.add_argument("--test-rows", type=int)
     train.add_argument("--log", action="store_true", help="log transform")
-    train.add_argument("--seasonal-period", type=int, default=1)
+    train.add_argument("--seasonal-period", type=int, help="season length")
     train.add_argument(
         "--seasonal-diff",
         action="store_true",
@@ -33,13 +43,7 @@ def add_parser(subparsers) -> None:
         help="subtract each window's last value",
     )
     train.add_argument("--quantiles", help="e.g. 0.1,0.5,0.9")
-    train.add_argument("--epochs", type=int, default=50)
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
-    train.add_argument("--patience", type=int, default=10)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--run-name")
-    train.add_argument("--overwrite", action="store_true")
+    options.add_fit_arguments(train)
     train.set_defaults(handler=_train)
 
     evaluate = actions.add_parser("evaluate", help="re-evaluate a saved run")
@@ -84,22 +88,13 @@ def _train(args) -> int:
         covariates=_names(args.covariates),
         mode=args.mode,
         fill_policy=args.fill,
-        lookback=args.lookback,
-        horizon=args.horizon,
-        val_rows=args.val_rows,
-        test_rows=args.test_rows,
         log_transform=args.log,
-        seasonal_period=args.seasonal_period,
         seasonal_differencing=args.seasonal_diff,
         instance_norm=args.instance_norm,
         quantiles=_floats(args.quantiles),
         model=args.model,
         model_options=_model_options(args),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        patience=args.patience,
-        seed=args.seed,
+        **options.given(args, TRAIN_FIELDS),
     )
     result, folder = forecasting.run_training(
         config, args.run_name, args.overwrite

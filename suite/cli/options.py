@@ -41,3 +41,34 @@ def model_options(units: str | None, items: list[str]) -> dict:
         except json.JSONDecodeError:
             options[key.strip()] = value
     return options
+
+
+FIT_ARGUMENTS = (
+    ("epochs", int, "maximum epochs"),
+    ("batch_size", int, "samples per gradient step"),
+    ("learning_rate", float, "initial Adam learning rate"),
+    ("patience", int, "epochs without improvement before stopping"),
+    ("seed", int, "seed for weights, shuffling and dropout"),
+)
+FIT_FIELDS = tuple(name for name, _, _ in FIT_ARGUMENTS)
+
+
+def add_fit_arguments(parser) -> None:
+    """The training-loop flags every task shares, plus --run-name/--overwrite.
+
+    They default to None, so a flag left out keeps the task config's own
+    default (the one place each default lives); see `given`.
+    """
+    for name, kind, text in FIT_ARGUMENTS:
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(flag, type=kind, help=f"{text} (task default)")
+    parser.add_argument("--run-name", help="folder name under saved_models/")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace a run of that name"
+    )
+
+
+def given(args, names) -> dict:
+    """The `names` the user set (not None): keyword overrides for a config."""
+    values = {name: getattr(args, name) for name in names}
+    return {name: value for name, value in values.items() if value is not None}

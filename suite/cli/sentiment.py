@@ -3,17 +3,19 @@
 import json
 import sys
 
-DEFAULTS = {
-    "dataset": "imdb",
-    "model": "bilstm",
-    "epochs": 10,
-    "batch_size": 64,
-    "learning_rate": 1e-3,
-    "patience": 2,
-    "max_tokens": 20000,
-    "sequence_length": 400,
-    "seed": 0,
-}
+from suite.cli import options
+
+# flags named like SentimentConfig fields; a flag left out keeps its default
+TRAIN_FIELDS = (
+    "dataset",
+    "test_file",
+    "text_column",
+    "label_column",
+    "limit",
+    "max_tokens",
+    "sequence_length",
+    *options.FIT_FIELDS,
+)
 
 
 def add_parser(subparsers) -> None:
@@ -33,34 +35,21 @@ def _add_train(commands) -> None:
     )
     train.add_argument(
         "--dataset",
-        default=DEFAULTS["dataset"],
-        help="imdb, rt_polarity, or a .csv / .jsonl file (text + label)",
+        help="imdb (default), rt_polarity, or a .csv / .jsonl (text + label)",
     )
     train.add_argument("--test-file", help="test file for a user dataset")
-    train.add_argument("--text-column", default="text")
-    train.add_argument("--label-column", default="label")
+    train.add_argument("--text-column", help="(text)")
+    train.add_argument("--label-column", help="(label)")
     train.add_argument("--limit", type=int, help="use at most N train/test")
-    train.add_argument("--model", default=DEFAULTS["model"])
+    train.add_argument("--model", default="bilstm")
     train.add_argument(
         "--model-options",
         help="JSON fields of the model config, e.g. '{\"units\": [32]}' "
         "(replace the bilstm defaults)",
     )
-    for name in (
-        "epochs",
-        "batch_size",
-        "patience",
-        "max_tokens",
-        "sequence_length",
-        "seed",
-    ):
-        flag = "--" + name.replace("_", "-")
-        train.add_argument(flag, type=int, default=DEFAULTS[name])
-    train.add_argument(
-        "--learning-rate", type=float, default=DEFAULTS["learning_rate"]
-    )
-    train.add_argument("--run-name", help="folder name under saved_models/")
-    train.add_argument("--overwrite", action="store_true")
+    train.add_argument("--max-tokens", type=int, help="vocabulary size")
+    train.add_argument("--sequence-length", type=int, help="tokens per text")
+    options.add_fit_arguments(train)
     train.set_defaults(handler=_train)
 
 
@@ -112,24 +101,13 @@ def _train(args) -> int:
     from suite.tasks import sentiment
 
     if args.model_options is None:
-        options = sentiment.default_model_options(args.model)
+        model_options = sentiment.default_model_options(args.model)
     else:
-        options = _json_options(args.model_options)
+        model_options = _json_options(args.model_options)
     config = sentiment.SentimentConfig(
-        dataset=args.dataset,
-        test_file=args.test_file,
-        text_column=args.text_column,
-        label_column=args.label_column,
-        limit=args.limit,
         model=args.model,
-        model_options=options,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        patience=args.patience,
-        max_tokens=args.max_tokens,
-        sequence_length=args.sequence_length,
-        seed=args.seed,
+        model_options=model_options,
+        **options.given(args, TRAIN_FIELDS),
     )
     run = sentiment.train(config, args.run_name, args.overwrite)
     _print_metrics(json.loads((run / "metrics.json").read_text()))

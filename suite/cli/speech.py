@@ -2,6 +2,11 @@
 
 import json
 
+from suite.cli import options
+
+# flags named like SpeechConfig fields; a flag left out keeps its default
+TRAIN_FIELDS = ("sample_rate", "connected_train", *options.FIT_FIELDS)
+
 
 def add_parser(subparsers) -> None:
     speech = subparsers.add_parser(
@@ -23,13 +28,7 @@ def add_parser(subparsers) -> None:
     train.add_argument("--dropout", type=float, help="dropout rate")
     train.add_argument("--connected-train", type=int)
     train.add_argument("--no-spec-augment", action="store_true")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--learning-rate", type=float)
-    train.add_argument("--patience", type=int)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--run-name")
-    train.add_argument("--overwrite", action="store_true")
+    options.add_fit_arguments(train)
     train.add_argument(
         "--no-export", action="store_true", help="skip acoustic.tflite"
     )
@@ -58,31 +57,16 @@ def add_parser(subparsers) -> None:
 def _train(args) -> int:
     from suite.tasks import speech
 
-    options = {}
-    if args.units:
-        options["units"] = tuple(int(u) for u in args.units.split(","))
+    model_options = options.model_options(args.units, [])
     if args.dropout is not None:
-        options["dropout_rate"] = args.dropout
+        model_options["dropout_rate"] = args.dropout
     defaults = speech.SpeechConfig().model_options
-    given = {  # options left out keep the SpeechConfig defaults
-        name: getattr(args, name)
-        for name in (
-            "sample_rate",
-            "connected_train",
-            "epochs",
-            "batch_size",
-            "learning_rate",
-            "patience",
-        )
-        if getattr(args, name) is not None
-    }
     config = speech.SpeechConfig(
         data=args.data,
         transcripts=args.transcripts,
         spec_augment=not args.no_spec_augment,
-        model_options={**defaults, **options},
-        seed=args.seed,
-        **given,
+        model_options={**defaults, **model_options},
+        **options.given(args, TRAIN_FIELDS),
     )
     result, folder = speech.run_training(
         config, args.run_name, args.overwrite, export_tflite=not args.no_export

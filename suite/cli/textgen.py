@@ -5,6 +5,20 @@ import sys
 
 from suite.cli import options
 
+# flags named like TextGenConfig fields; a flag left out keeps its default
+TRAIN_FIELDS = (
+    "corpus",
+    "level",
+    "unknown_token",
+    "max_vocab",
+    "layout",
+    "sequence_length",
+    "embedding_dim",
+    "dropout_rate",
+    "max_minutes",
+    *options.FIT_FIELDS,
+)
+
 
 def add_parser(subparsers) -> None:
     textgen = subparsers.add_parser(
@@ -46,31 +60,23 @@ def _train_parser(actions) -> None:
     train = actions.add_parser("train", help="train, evaluate and save a run")
     train.add_argument(
         "--corpus",
-        default="tiny_shakespeare",
-        help="tiny_shakespeare, nursery_rhyme or a UTF-8 text file",
+        help="tiny_shakespeare (default), nursery_rhyme or a UTF-8 text file",
     )
-    train.add_argument("--level", choices=("char", "word"), default="char")
+    train.add_argument("--level", choices=("char", "word"), help="(char)")
     train.add_argument(
         "--unknown-token",
-        default="<unk>",
-        help="token for out-of-vocabulary input; '' refuses such input",
+        help="token for out-of-vocabulary input (<unk>); '' refuses such input",
     )
-    train.add_argument("--max-vocab", type=int, default=0)
-    train.add_argument(
-        "--layout", choices=("contiguous", "ngram_lines"), default="contiguous"
-    )
-    train.add_argument("--sequence-length", type=int, default=100)
+    train.add_argument("--max-vocab", type=int, help="0 = every token")
+    train.add_argument("--layout", choices=("contiguous", "ngram_lines"))
+    train.add_argument("--sequence-length", type=int, help="tokens per input")
     options.add_model_arguments(train, units_example="384,384")
-    train.add_argument("--embedding-dim", type=int, default=64)
-    train.add_argument("--dropout", type=float, default=0.0)
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--learning-rate", type=float, default=2e-3)
-    train.add_argument("--patience", type=int, default=3)
-    train.add_argument("--max-minutes", type=float, default=0.0)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--run-name")
-    train.add_argument("--overwrite", action="store_true")
+    train.add_argument("--embedding-dim", type=int)
+    train.add_argument("--dropout", dest="dropout_rate", type=float)
+    train.add_argument(
+        "--max-minutes", type=float, help="stop at an epoch end (0 = off)"
+    )
+    options.add_fit_arguments(train)
     train.set_defaults(handler=_train)
 
 
@@ -107,22 +113,9 @@ def _train(args) -> int:
     from suite.tasks import text_generation as tg
 
     config = tg.TextGenConfig(
-        corpus=args.corpus,
-        level=args.level,
-        unknown_token=args.unknown_token,
-        max_vocab=args.max_vocab,
-        layout=args.layout,
-        sequence_length=args.sequence_length,
         model=args.model,
-        embedding_dim=args.embedding_dim,
-        dropout_rate=args.dropout,
         model_options=options.model_options(args.units, args.model_option),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        patience=args.patience,
-        max_minutes=args.max_minutes,
-        seed=args.seed,
+        **options.given(args, TRAIN_FIELDS),
     )
     result, folder = tg.run_training(config, args.run_name, args.overwrite)
     print(_summary(result))

@@ -52,10 +52,17 @@ def chronological_split(
     train_rows: int | None = None,
     val_rows: int | None = None,
     test_rows: int | None = None,
+    min_rows: int = 1,
 ) -> Split:
-    """Splits rows in time order; defaults: 20% test, 10% val, rest train."""
-    test_rows = test_rows if test_rows is not None else round(0.2 * n_rows)
-    val_rows = val_rows if val_rows is not None else round(0.1 * n_rows)
+    """Splits rows in time order; defaults: 20% test, 10% val, rest train.
+
+    A defaulted val or test split gets at least `min_rows` rows (the
+    forecasting horizon, so that each split holds a whole target window).
+    """
+    if test_rows is None:
+        test_rows = max(round(0.2 * n_rows), min_rows)
+    if val_rows is None:
+        val_rows = max(round(0.1 * n_rows), min_rows)
     if train_rows is None:
         train_rows = n_rows - val_rows - test_rows
     if min(train_rows, val_rows, test_rows) < 1:

@@ -57,9 +57,9 @@ class ForecastConfig(training.FitOptions):
     train_rows: int | None = None
     """Training rows; None takes what val and test leave."""
     val_rows: int | None = None
-    """Validation rows; None takes 10% (ETT: 4 months)."""
+    """Validation rows; None takes 10%, at least `horizon` (ETT: 4 months)."""
     test_rows: int | None = None
-    """Test rows; None takes 20% (ETT: 4 months)."""
+    """Test rows; None takes 20%, at least `horizon` (ETT: 4 months)."""
     log_transform: bool = False
     """Model log(y); predictions are exponentiated back."""
     seasonal_period: int = 1
@@ -191,7 +191,11 @@ def prepare(config: ForecastConfig, source=None) -> PreparedData:
     """Reads, validates and splits the data; fits transforms on train."""
     frame = load_table(config, source)
     split = windows.chronological_split(
-        len(frame), config.train_rows, config.val_rows, config.test_rows
+        len(frame),
+        config.train_rows,
+        config.val_rows,
+        config.test_rows,
+        min_rows=config.horizon,
     )
     lag = config.seasonal_period if config.seasonal_differencing else 0
     needed = lag + config.lookback + config.horizon

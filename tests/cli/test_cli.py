@@ -84,3 +84,27 @@ def test_real_process_prints_one_line_without_traceback(tmp_path):
         f"error: CSV file '{tmp_path / 'missing.csv'}' not found; check the "
         "path"
     ]
+
+
+@pytest.mark.parametrize(
+    "command, module",
+    [
+        ("forecast", "forecast"),
+        ("sentiment", "sentiment"),
+        ("textgen", "textgen"),
+        ("speech", "speech"),
+    ],
+)
+def test_train_flags_left_out_keep_the_config_defaults(command, module):
+    import importlib
+
+    from suite.cli import options
+    from suite.cli.main import build_parser
+
+    fields = importlib.import_module(f"suite.cli.{module}").TRAIN_FIELDS
+    parser = build_parser()
+    assert options.given(parser.parse_args([command, "train"]), fields) == {}
+    args = parser.parse_args(
+        [command, "train", "--epochs", "3", "--learning-rate", "0.01"]
+    )
+    assert options.given(args, fields) == {"epochs": 3, "learning_rate": 0.01}

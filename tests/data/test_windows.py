@@ -14,6 +14,17 @@ def test_split_defaults_and_explicit_rows():
     )
 
 
+def test_defaulted_splits_hold_at_least_min_rows():
+    # airline: 144 months, horizon 24 -> val 14 -> 24 rows, test 29 stays
+    assert windows.chronological_split(144, min_rows=24) == windows.Split(
+        91, 115, 144
+    )
+    # given rows are never changed
+    assert windows.chronological_split(144, None, 10, 10, min_rows=24) == (
+        windows.Split(124, 134, 144)
+    )
+
+
 @pytest.mark.parametrize(
     "rows, message",
     [((10, 0, 5), "every split needs rows"), ((40, 10, 10), "exceed the 50")],
