@@ -61,9 +61,10 @@ def _search_and_finish(path, tmp_path, retrain=True):
 
 @pytest.mark.slow
 def test_nan_trials_are_recorded_and_the_search_goes_on(tmp_path):
-    text = AIRLINE.format(trials=4, epochs=2) + (
-        "learning_rate = [1e-3, 1e30]\n"
-    )
+    text = AIRLINE.format(trials=4, epochs=2).replace(
+        "seed = 2",
+        'seed = 2\ntuner = "bayesian"',  # any tuner: Bayesian here
+    ) + ("learning_rate = [1e-3, 1e30]\n")
     job, results, summary = _search_and_finish(
         _write(tmp_path, text), tmp_path, retrain=False
     )
@@ -78,7 +79,7 @@ def test_nan_trials_are_recorded_and_the_search_goes_on(tmp_path):
 
 
 @pytest.mark.slow
-def test_hyperband_and_bayesian_searches_complete(tmp_path):
+def test_hyperband_runs_rounds_of_growing_epochs(tmp_path):
     hyperband = AIRLINE.format(trials=1, epochs=2).replace(
         "seed = 2", 'seed = 2\ntuner = "hyperband"\nhyperband_factor = 2'
     )
@@ -88,13 +89,6 @@ def test_hyperband_and_bayesian_searches_complete(tmp_path):
     epochs = [e["values"]["tuner/epochs"] for e in _executions(results)]
     assert summary["completed"] == len(epochs) >= 3
     assert set(epochs) == {1, 2}  # Hyperband's rounds of 1 and 2 epochs
-    bayesian = AIRLINE.format(trials=3, epochs=1).replace(
-        "seed = 2", 'seed = 2\ntuner = "bayesian"'
-    )
-    job, results, summary = _search_and_finish(
-        _write(tmp_path, bayesian, "bayes"), tmp_path / "b", retrain=False
-    )
-    assert summary["completed"] == 3
 
 
 @pytest.mark.slow
