@@ -125,8 +125,22 @@ def search(spec: JobSpec, results: Path, verbose: int = 1):
     (the chief serves the oracle; a worker runs trials).
     """
     tuner = make_tuner(spec, results)
-    tuner.search(verbose=verbose)
+    try:
+        tuner.search(verbose=verbose)
+    except RuntimeError as error:  # keras-tuner's failed-trials limit
+        if "consecutive failures" not in str(error):
+            raise
+        raise SuiteError(
+            f"the search stopped after {spec.max_consecutive_failed_trials} "
+            f"failed trials in a row (last error: {_last_line(error)}); "
+            f"their errors are in {results / PROJECT}/trial_*/trial.json"
+        ) from None
     return tuner
+
+
+def _last_line(error: Exception) -> str:
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else type(error).__name__
 
 
 def search_distributed(

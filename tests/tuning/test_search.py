@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from suite.cli.main import main
 from suite.export import runs
 from suite.tuning import jobs, spec
 
@@ -76,6 +77,21 @@ def test_nan_trials_are_recorded_and_the_search_goes_on(tmp_path):
     assert all("diverged (loss became NaN or Inf)" in r for r in failed)
     assert summary["best_hyperparameters"]["learning_rate"] == 1e-3
     assert (results / "objective.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_too_many_failures_in_a_row_stop_with_one_line(tmp_path, capsys):
+    text = AIRLINE.format(trials=5, epochs=1).replace(
+        "seed = 2", "seed = 2\nmax_consecutive_failed_trials = 2"
+    ) + ("learning_rate = 1e30\n")
+    path = _write(tmp_path, text)
+    code = main(["tune", str(path), "--results-dir", str(tmp_path / "r")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # after the
+    # failed trials' tracebacks, which keras-tuner prints as they end
+    assert err.startswith("error: the search stopped after 2 failed trials")
+    assert "diverged (loss became NaN or Inf)" in err
+    assert len(_executions(tmp_path / "r")) == 2
 
 
 @pytest.mark.slow
