@@ -235,8 +235,8 @@ class TaskHyperModel(keras_tuner.HyperModel):
     def build(self, hp):
         from suite.tasks import training
 
-        config = self.config_for(hp)
         try:
+            config = self.config_for(hp)
             data = self.prepared(config)
             training.set_seed(config.seed)
             return self.tuning.build(self.tuning.load(), config, data)
