@@ -52,11 +52,7 @@ def staged_run(name: str, root: Path | None = None, overwrite: bool = False):
     On any exception the staging folder is removed and `root/name` is left
     as it was.
     """
-    if not _NAME.match(name):
-        raise SuiteError(
-            f"run name {name!r} may use letters, digits, '.', '_' and '-' "
-            "and must start with a letter or digit"
-        )
+    check_run_name(name)
     root = Path(root) if root is not None else runs_root()
     target = root / name
     if target.exists() and not overwrite:
@@ -72,6 +68,15 @@ def staged_run(name: str, root: Path | None = None, overwrite: bool = False):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _move_into_place(staging, target)
+
+
+def check_run_name(name: str) -> None:
+    """Raises unless `name` is a valid run folder name."""
+    if not _NAME.match(name):
+        raise SuiteError(
+            f"run name {name!r} may use letters, digits, '.', '_' and '-' "
+            "and must start with a letter or digit"
+        )
 
 
 def _move_into_place(staging: Path, target: Path) -> None:

@@ -366,6 +366,18 @@ def evaluate(config: ForecastConfig, data: PreparedData, model):
     return result, forecast
 
 
+def split_metrics(
+    config: ForecastConfig, data: PreparedData, model, which: str
+) -> dict:
+    """Point metrics (MAPE, RMSE, MAE, MASE) on split `which`, original
+    units; the tuner scores trials on "val" this way."""
+    forecast = forecast_windows(config, data, model, which)
+    train_raw = data.frame.to_numpy()[: data.split.train_end]
+    return _per_target_mean(
+        config, forecast.actual, forecast.predicted, train_raw
+    )
+
+
 def _per_target_mean(config, actual, predicted, train_raw) -> dict:
     """Point metrics per target column, then averaged over targets."""
     rows = []
