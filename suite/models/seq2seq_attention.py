@@ -43,7 +43,7 @@ from suite.layers import (
     ScheduledSampling,
     SLSTMCell,
 )
-from suite.models.common import ModelIO
+from suite.models.common import ModelIO, check_units
 
 CELLS = ("lstm", "gru", "slstm")
 ATTENTIONS = ("bahdanau", "luong")
@@ -64,12 +64,10 @@ class Seq2SeqConfig(ModelIO):
     """Encoder cell: "lstm", "gru" or "slstm" (the decoder is an LSTM)."""
     attention: str = "bahdanau"
     """"bahdanau" (additive) or "luong" (multiplicative, "general")."""
-    units: int = 64
-    """Width of every encoder and decoder layer."""
-    num_layers: int = 1
-    """Encoder layers and decoder layers (each)."""
+    units: tuple[int, ...] = (64,)
+    """Width of encoder layer i and decoder layer i, first to last."""
     attention_units: int = 0
-    """Hidden width of the Bahdanau score; 0 takes `units`."""
+    """Hidden width of the Bahdanau score; 0 takes the last width."""
     target_length: int = 0
     """Decoder steps for token outputs; 0 takes `sequence_length`."""
     num_covariates: int = 0
@@ -88,11 +86,7 @@ def _check(config: Seq2SeqConfig) -> None:
             f"cell must be one of {CELLS} and attention one of "
             f"{ATTENTIONS}, got {config.cell!r} and {config.attention!r}"
         )
-    if config.units < 1 or config.num_layers < 1:
-        raise SuiteError(
-            f"units and num_layers must be >= 1, got {config.units} and "
-            f"{config.num_layers}"
-        )
+    check_units(config.units)
     if config.stateful:
         raise SuiteError("seq2seq_attention cannot be stateful")
     layout(config)  # raises if the output fields give no decoder length
@@ -152,7 +146,7 @@ def build_seq2seq_attention(config: Seq2SeqConfig) -> keras.Model:
 
     Example:
     >>> model = build_seq2seq_attention(Seq2SeqConfig(
-    ...     sequence_length=6, num_features=3, output_units=4, units=8))
+    ...     sequence_length=6, num_features=3, output_units=4, units=(8,)))
     >>> model.output_shape
     (None, 4)
     """
@@ -190,7 +184,7 @@ class _Layers:
         self.config = config
         self.steps, self.width = layout(config)
         self.tokens = token_outputs(config)
-        units, count = config.units, config.num_layers
+        top = config.units[-1]
         self.encoder_embedding = None
         if config.vocab_size:
             self.encoder_embedding = keras.layers.Embedding(
@@ -200,14 +194,15 @@ class _Layers:
                 name="embedding",
             )
         self.encoder_layers = [
-            _encoder_layer(config, i + 1) for i in range(count)
+            _encoder_layer(config, units, i + 1)
+            for i, units in enumerate(config.units)
         ]
         self.bridges = [
             (
                 keras.layers.Dense(units, "tanh", name=f"bridge_h_{i + 1}"),
                 keras.layers.Dense(units, name=f"bridge_c_{i + 1}"),
             )
-            for i in range(count)
+            for i, units in enumerate(config.units)
         ]
         self.decoder_embedding = None
         if self.tokens:
@@ -218,10 +213,10 @@ class _Layers:
             )
         self.cells = [
             keras.layers.LSTMCell(units, name=f"decoder_cell_{i + 1}")
-            for i in range(count)
+            for i, units in enumerate(config.units)
         ]
         self.attention = _attention_layer(config)
-        self.attentional = keras.layers.Dense(units, "tanh", name="attentional")
+        self.attentional = keras.layers.Dense(top, "tanh", name="attentional")
         self.head = keras.layers.Dense(
             self.width, activation=config.output_activation, name="head"
         )
@@ -299,14 +294,14 @@ class _Layers:
         return self.read_out(h, encoded)[0]  # [B, H, W]
 
 
-def _encoder_layer(config, index):
+def _encoder_layer(config, units, index):
     name = f"encoder_{index}"
     if config.cell == "lstm":
-        return keras.layers.LSTM(config.units, return_sequences=True, name=name)
+        return keras.layers.LSTM(units, return_sequences=True, name=name)
     if config.cell == "gru":
-        return keras.layers.GRU(config.units, return_sequences=True, name=name)
+        return keras.layers.GRU(units, return_sequences=True, name=name)
     return keras.layers.RNN(
-        SLSTMCell(config.units, name=f"{name}_cell"),
+        SLSTMCell(units, name=f"{name}_cell"),
         return_sequences=True,
         name=name,
     )
@@ -315,7 +310,7 @@ def _encoder_layer(config, index):
 def _attention_layer(config):
     if config.attention == "bahdanau":
         return BahdanauAttention(
-            config.attention_units or config.units, name="attention"
+            config.attention_units or config.units[-1], name="attention"
         )
     return LuongAttention("general", name="attention")
 
@@ -440,18 +435,16 @@ def _step_model(layers, source_steps):
         )
         inputs.append(covariates)
     values = keras.Input(
-        (source_steps, config.units), batch, name="encoder_outputs"
+        (source_steps, config.units[-1]), batch, name="encoder_outputs"
     )
     mask = None
     if config.vocab_size:
         mask = keras.Input((source_steps,), batch, name="encoder_mask")
     states = []
-    for i in range(config.num_layers):
+    for i, units in enumerate(config.units):
         for kind in ("h", "c"):
             states.append(
-                keras.Input(
-                    (config.units,), batch, name=f"state_{kind}_{i + 1}"
-                )
+                keras.Input((units,), batch, name=f"state_{kind}_{i + 1}")
             )
     output, next_states, weights = layers.step(
         previous, covariates, Encoded(values, mask), states

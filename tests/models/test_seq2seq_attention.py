@@ -17,14 +17,14 @@ TOKENS = {
     "output_units": 7,
     "return_sequences": True,
     "target_length": 5,
-    "units": 4,
+    "units": (4,),
 }
 VALUES = {
     "sequence_length": 6,
     "num_features": 3,
     "output_units": 8,
     "output_shape": (4, 2),
-    "units": 4,
+    "units": (4,),
 }
 
 
@@ -38,20 +38,22 @@ def _tokens(rng, batch, steps, vocab):
 
 
 @pytest.mark.parametrize(
-    "cell, attention, num_layers",
-    [("lstm", "bahdanau", 1), ("gru", "luong", 2), ("slstm", "bahdanau", 1)],
+    "cell, attention, units",
+    [
+        ("lstm", "bahdanau", (4,)),
+        ("gru", "luong", (5, 4)),
+        ("slstm", "bahdanau", (4,)),
+    ],
 )
-def test_shapes_and_weights_sum_to_one(cell, attention, num_layers):
-    parts = _parts(
-        TOKENS, cell=cell, attention=attention, num_layers=num_layers
-    )
+def test_shapes_and_weights_sum_to_one(cell, attention, units):
+    parts = _parts({**TOKENS, "units": units}, cell=cell, attention=attention)
     rng = np.random.default_rng(0)
     source = _tokens(rng, 3, 6, 9)
     encoded = seq2seq_runtime.KerasSeq2Seq(
         parts.encoder, parts.decoder_step
     ).encode(source)
     assert encoded["encoder_outputs"].shape == (3, 6, 4)
-    layers = range(1, num_layers + 1)
+    layers = range(1, len(units) + 1)
     assert sorted(encoded) == sorted(
         ["encoder_outputs", "encoder_mask"]
         + [f"state_{k}_{i}" for k in "hc" for i in layers]
@@ -179,7 +181,7 @@ def test_scheduled_sampling_mixes_shifted_own_outputs():
     "options, message",
     [
         ({"cell": "rnn"}, "cell must be one of"),
-        ({"units": 0}, "units and num_layers"),
+        ({"units": ()}, "one positive width per layer"),
         ({**TOKENS, "start_token": 7}, "start_token 7"),
         ({"return_sequences": True}, "needs target_length"),
     ],
