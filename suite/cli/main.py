@@ -17,14 +17,30 @@ EXIT_BAD_INPUT = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from suite.cli import export, forecast, general, sentiment, speech, textgen
+    from suite.cli import (
+        export,
+        forecast,
+        general,
+        sentiment,
+        seq2seq,
+        speech,
+        textgen,
+    )
 
     parser = argparse.ArgumentParser(
         prog="suite",
         description="Recurrent sequence models: train, evaluate, export.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (general, forecast, export, sentiment, textgen, speech):
+    for module in (
+        general,
+        forecast,
+        export,
+        sentiment,
+        textgen,
+        speech,
+        seq2seq,
+    ):
         module.add_parser(subparsers)
     return parser
 
