@@ -33,6 +33,16 @@ def add_parser(subparsers) -> None:
         help="subtract each window's last value",
     )
     train.add_argument("--quantiles", help="e.g. 0.1,0.5,0.9")
+    train.add_argument(
+        "--calendar-covariates",
+        action="store_true",
+        help="seq2seq_attention: decoder gets hour and weekday per step",
+    )
+    train.add_argument(
+        "--sampling-schedule",
+        default="none",
+        help="seq2seq_attention: none, linear or inverse_sigmoid",
+    )
     train.add_argument("--epochs", type=int, default=50)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--learning-rate", type=float, default=1e-3)
@@ -61,7 +71,7 @@ def _data_arguments(parser) -> None:
     parser.add_argument(
         "--dataset",
         default="airline",
-        help="airline, ETTh1, ETTh2, ETTm1 or ETTm2",
+        help="airline, ETTh1, ETTh2, ETTm1, ETTm2 or tetouan",
     )
     parser.add_argument("--time-column", default="")
     parser.add_argument("--targets", help="comma-separated target columns")
@@ -93,6 +103,8 @@ def _train(args) -> int:
         seasonal_differencing=args.seasonal_diff,
         instance_norm=args.instance_norm,
         quantiles=_floats(args.quantiles),
+        calendar_covariates=args.calendar_covariates,
+        sampling_schedule=args.sampling_schedule,
         model=args.model,
         model_options=_model_options(args),
         epochs=args.epochs,
