@@ -218,7 +218,7 @@ def run_training(
     with runs.staged_run(name, overwrite=overwrite) as folder:
         runs.save_run_files(folder, parts.inference, run_config(config), result)
         training.save_loss_plot(history, folder / "loss.png")
-        outputs, weights = _greedy_texts(parts, [HEATMAP_TEXT])
+        outputs, weights = greedy_texts(parts, [HEATMAP_TEXT])
         save_attention_heatmap(
             HEATMAP_TEXT, outputs[0], weights[0], folder / "attention.png"
         )
@@ -257,10 +257,11 @@ def predict_texts(run, texts, beam_width: int = 0):
     _, parts, _ = load_parts(run)
     if beam_width > 1:
         return _beam_texts(parts, texts, beam_width)
-    return _greedy_texts(parts, texts)
+    return greedy_texts(parts, texts)
 
 
-def _greedy_texts(parts, texts):
+def greedy_texts(parts, texts):
+    """Greedy outputs (ISO strings) and attention weights of `texts`."""
     ids, weights = predict_ids(parts, dates.encode_sources(texts))
     return dates.decode_targets(ids), list(weights)
 
