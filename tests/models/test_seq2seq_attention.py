@@ -177,6 +177,28 @@ def test_scheduled_sampling_mixes_shifted_own_outputs():
     assert 0.4 < mixed[:, 1:].mean() < 0.6
 
 
+def test_scheduled_sampling_training_model_feeds_own_ids():
+    parts = _parts(TOKENS)
+    sampled = s2s.build_parts(
+        s2s.Seq2SeqConfig(**TOKENS), scheduled_sampling=True, seed=0
+    )
+    s2s.copy_weights(sampled, parts.inference)
+    rng = np.random.default_rng(6)
+    source, teacher = _tokens(rng, 2, 6, 9), _tokens(rng, 2, 5, 7)
+    teacher[:, 0] = 1  # the start id, as the inference model feeds
+    forced = np.asarray(parts.training([source, teacher]))
+    layer = sampled.training.get_layer("scheduled_sampling")
+    for probability, same in ((0.0, True), (1.0, False)):
+        layer.probability.assign(probability)
+        got = np.asarray(sampled.training([source, teacher], training=True))
+        assert np.allclose(got, forced, atol=1e-5) == same
+    # p = 1 feeds the greedy ids of the teacher-forced pass; its first two
+    # steps therefore equal the free-running inference model's
+    np.testing.assert_allclose(
+        got[:, :2], np.asarray(parts.inference(source))[:, :2], atol=1e-5
+    )
+
+
 @pytest.mark.parametrize(
     "options, message",
     [

@@ -1,7 +1,6 @@
 """Date normalization: generated pairs, schedules, a training run that
 reaches high exact match, heatmap and saved-run prediction."""
 
-import dataclasses
 import datetime
 
 import numpy as np
@@ -99,17 +98,3 @@ def test_small_training_run_reaches_high_exact_match(runs_dir):
     np.testing.assert_allclose(np.sum(weights[0], -1), 1.0, atol=1e-5)
     beam, _ = transduction.predict_texts(folder, ["21 Nov 2026"], 3)
     assert beam == ["2026-11-21"]
-
-
-@pytest.mark.slow
-def test_scheduled_sampling_run_records_its_schedule(runs_dir):
-    config = dataclasses.replace(
-        TINY,
-        train_size=500,
-        epochs=3,
-        sampling_schedule="linear",
-        sampling_k=2.0,
-        max_sampling_probability=0.5,
-    )
-    result, _ = transduction.run_training(config, "sampled")
-    assert result["sampling_probability"] == [0.0, 0.25, 0.5]
