@@ -117,7 +117,7 @@ day ahead from a week of hours:
 
 ```
 suite forecast train --dataset tetouan --lookback 168 --horizon 24 \\
-    --seasonal-period 24 --instance-norm --model seq2seq_attention \\
+    --seasonal-period 24 --seasonal-diff --model seq2seq_attention \\
     --units 64 --model-option attention=luong --calendar-covariates
 ```
 
