@@ -266,7 +266,7 @@ class _Layers:
             previous = self.decoder_embedding(previous)
         if covariates is None:
             return previous
-        return keras.layers.Concatenate(name=None)([previous, covariates])
+        return keras.layers.Concatenate()([previous, covariates])
 
     def step(self, previous, covariates, encoded, states):
         """One decoder step -> `(output [B, W], states, weights [B, T])`."""
