@@ -5,6 +5,7 @@ Three studies, each model trained in the same invocation:
     python -m bench.seq2seq_forecast ett --horizons 96,336
     python -m bench.seq2seq_forecast tetouan --horizons 24,168
     python -m bench.seq2seq_forecast sampling --horizons 24
+    python -m bench.seq2seq_forecast sampling_ett --horizons 96
 
 - ett: ETTh1 standard protocol (12/4/4 months, all 7 variables, lookback
   96, z-scored MSE / MAE), as bench/forecast_ett.py.
@@ -13,8 +14,9 @@ Three studies, each model trained in the same invocation:
   before (seasonal differencing, period 24); MAE in kW vs seasonal naive
   (24 h) and stacked LSTM; seq2seq with calendar covariates (hour, weekday
   of each target hour).
-- sampling: Tetouan seq2seq trained with pure teacher forcing vs
-  scheduled sampling (inverse sigmoid, k=3, ceiling 0.5), same seed.
+- sampling (Tetouan) and sampling_ett (ETTh1): seq2seq trained with pure
+  teacher forcing vs scheduled sampling (inverse sigmoid, k=3, ceiling
+  0.5), same seed.
 """
 
 import argparse
@@ -76,9 +78,18 @@ def seq2seq(base, **extra):
     )
 
 
+SAMPLED = {
+    "sampling_schedule": "inverse_sigmoid",
+    "sampling_k": 3.0,
+    "max_sampling_probability": 0.5,
+}
+
+
 def configs_for(study: str, horizon: int):
-    if study == "ett":
+    if study.endswith("ett"):
         base = dataclasses.replace(ETT, horizon=horizon)
+        if study == "sampling_ett":
+            return [seq2seq(base), seq2seq(base, **SAMPLED)]
         return [dataclasses.replace(base, **LSTM), seq2seq(base)]
     base = dataclasses.replace(TETOUAN, horizon=horizon)
     if study == "tetouan":
@@ -86,20 +97,17 @@ def configs_for(study: str, horizon: int):
             dataclasses.replace(base, **LSTM),
             seq2seq(base, calendar_covariates=True),
         ]
-    sampled = {
-        "sampling_schedule": "inverse_sigmoid",
-        "sampling_k": 3.0,
-        "max_sampling_probability": 0.5,
-    }
     return [
         seq2seq(base, calendar_covariates=True),
-        seq2seq(base, calendar_covariates=True, **sampled),
+        seq2seq(base, calendar_covariates=True, **SAMPLED),
     ]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("study", choices=["ett", "tetouan", "sampling"])
+    parser.add_argument(
+        "study", choices=["ett", "tetouan", "sampling", "sampling_ett"]
+    )
     parser.add_argument("--horizons", default="96")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
