@@ -12,6 +12,7 @@ TRAIN_FIELDS = (
     "val_rows",
     "test_rows",
     "seasonal_period",
+    "sampling_schedule",
     *options.FIT_FIELDS,
 )
 
@@ -43,6 +44,15 @@ def add_parser(subparsers) -> None:
         help="subtract each window's last value",
     )
     train.add_argument("--quantiles", help="e.g. 0.1,0.5,0.9")
+    train.add_argument(
+        "--calendar-covariates",
+        action="store_true",
+        help="seq2seq_attention: decoder gets hour and weekday per step",
+    )
+    train.add_argument(
+        "--sampling-schedule",
+        help="seq2seq_attention: none (default), linear or inverse_sigmoid",
+    )
     options.add_fit_arguments(train)
     train.set_defaults(handler=_train)
 
@@ -65,7 +75,7 @@ def _data_arguments(parser) -> None:
     parser.add_argument(
         "--dataset",
         default="airline",
-        help="airline, ETTh1, ETTh2, ETTm1 or ETTm2",
+        help="airline, ETTh1, ETTh2, ETTm1, ETTm2 or tetouan",
     )
     parser.add_argument("--time-column", default="")
     parser.add_argument("--targets", help="comma-separated target columns")
@@ -92,6 +102,7 @@ def _train(args) -> int:
         seasonal_differencing=args.seasonal_diff,
         instance_norm=args.instance_norm,
         quantiles=_floats(args.quantiles),
+        calendar_covariates=args.calendar_covariates,
         model=args.model,
         model_options=_model_options(args),
         **options.given(args, TRAIN_FIELDS),

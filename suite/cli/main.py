@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         forecast,
         general,
         sentiment,
+        seq2seq,
         speech,
         textgen,
         tune,
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         sentiment,
         textgen,
         speech,
+        seq2seq,
         tune,
     ):
         module.add_parser(subparsers)

@@ -159,3 +159,19 @@ def _rows(positions) -> str:
     listed = ", ".join(str(int(p)) for p in positions[:_MAX_LISTED])
     more = len(positions) - _MAX_LISTED
     return listed + (f" and {more} more" if more > 0 else "")
+
+
+CALENDAR_FEATURES = ("hour_sin", "hour_cos", "weekday_sin", "weekday_cos")
+
+
+def calendar_features(times: pd.DatetimeIndex) -> np.ndarray:
+    """`[N, 4]` float32: hour of day and day of week on the unit circle.
+
+    Known for any future timestamp, so a decoder can take them as known
+    future covariates.
+    """
+    times = pd.DatetimeIndex(times)
+    hour = 2 * np.pi * (times.hour + times.minute / 60) / 24
+    weekday = 2 * np.pi * times.dayofweek / 7
+    columns = [np.sin(hour), np.cos(hour), np.sin(weekday), np.cos(weekday)]
+    return np.stack(columns, axis=-1).astype("float32")

@@ -105,3 +105,42 @@ def download(filename: str, url: str, cache_dir=None) -> Path:
             f"{DATA_DIR_VARIABLE} to a folder that has it, or pass a local "
             "file"
         ) from None
+
+
+TETOUAN_FILE = "tetouan_power/tetuan_city_power_consumption.csv.gz"
+TETOUAN_COLUMNS = {
+    "Temperature": "temperature",
+    "Humidity": "humidity",
+    "Wind Speed": "wind_speed",
+    "general diffuse flows": "general_diffuse_flows",
+    "diffuse flows": "diffuse_flows",
+    "Zone 1 Power Consumption": "zone_1",
+    "Zone 2  Power Consumption": "zone_2",
+    "Zone 3  Power Consumption": "zone_3",
+}
+
+
+def tetouan_power(path=None, frequency: str = "1h") -> pd.DataFrame:
+    """Tetouan city power consumption 2017, resampled (mean) to `frequency`.
+
+    Columns `time` and, in snake_case, the three zones' consumption (kW)
+    and five weather covariates (`TETOUAN_COLUMNS`); 8,736 hourly rows.
+    Read from `path`, else the data directory. The original is the UCI
+    repository's "Power Consumption of Tetouan City" (DOI
+    10.24432/C5B034, CC BY 4.0), 10-minute rows.
+    """
+    path = path or shared_file(TETOUAN_FILE)
+    if path is None:
+        raise SuiteError(
+            f"Tetouan power data not found: set {DATA_DIR_VARIABLE} to a "
+            f"folder with {TETOUAN_FILE}, or pass the UCI CSV (DOI "
+            "10.24432/C5B034) with --csv"
+        )
+    frame = pd.read_csv(path)
+    missing = sorted({"DateTime", *TETOUAN_COLUMNS} - set(frame.columns))
+    if missing:
+        raise SuiteError(f"{path} lacks the Tetouan columns {missing}")
+    times = pd.to_datetime(frame["DateTime"], format="%m/%d/%Y %H:%M")
+    values = frame[list(TETOUAN_COLUMNS)].rename(columns=TETOUAN_COLUMNS)
+    values.index = pd.DatetimeIndex(times, name="time")
+    return values.resample(frequency).mean().reset_index()

@@ -12,6 +12,7 @@ from suite.layers.lstm_variants import (
 from suite.layers.mlstm import MLSTM, MLSTMCell
 from suite.layers.normalization import MultiHeadLayerNorm
 from suite.layers.pooling import SequencePooling
+from suite.layers.seq2seq import DecoderStart, GreedyTokens, ScheduledSampling
 from suite.layers.sequence import CausalDepthwiseConv1D, LastValidStep
 from suite.layers.slstm import SLSTM, SLSTMCell
 
@@ -19,6 +20,8 @@ __all__ = [
     "BahdanauAttention",
     "CTCLoss",
     "CausalDepthwiseConv1D",
+    "DecoderStart",
+    "GreedyTokens",
     "LastValidStep",
     "LinspaceBias",
     "LuongAttention",
@@ -30,6 +33,7 @@ __all__ = [
     "PowerLawForgetBias",
     "SLSTM",
     "SLSTMCell",
+    "ScheduledSampling",
     "SequencePooling",
     "VARIANTS",
     "VariantLSTM",

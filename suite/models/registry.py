@@ -12,7 +12,13 @@ import keras
 
 from suite import configs
 from suite.errors import SuiteError
-from suite.models import conv_recurrent, lstm_variants, recurrent, xlstm
+from suite.models import (
+    conv_recurrent,
+    lstm_variants,
+    recurrent,
+    seq2seq_attention,
+    xlstm,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +89,12 @@ _SPECS = (
         conv_recurrent.build_conv_bilstm_ctc,
         conv_recurrent.ConvBiLSTMCTCConfig,
         "Conv1D+BatchNorm front end, BiLSTMs, per-frame logits (CTC)",
+    ),
+    ModelSpec(
+        "seq2seq_attention",
+        seq2seq_attention.build_seq2seq_attention,
+        seq2seq_attention.Seq2SeqConfig,
+        "encoder-decoder, LSTM decoder with Bahdanau/Luong attention",
     ),
 )
 

@@ -28,9 +28,10 @@ from suite.errors import SuiteError
 from suite.export import runs
 from suite.layers import PinballLoss
 from suite.models import registry
-from suite.tasks import metrics, plots, training
+from suite.tasks import metrics, plots, seq2seq_forecasting, training
 
 ETT_NAMES = ("ETTh1", "ETTh2", "ETTm1", "ETTm2")
+TETOUAN = "tetouan"
 MODES = ("", "M", "S", "MS")
 
 
@@ -39,7 +40,7 @@ class ForecastConfig(training.FitOptions):
     """Everything a forecasting run needs; saved as config.json."""
 
     data: str = "airline"
-    """'airline', an ETT name (ETTh1, ETTh2, ETTm1, ETTm2) or a CSV path."""
+    """'airline', an ETT name (ETTh1, ...), 'tetouan' or a CSV path."""
     time_column: str = ""
     """Timestamp column; empty takes the built-in dataset's."""
     targets: tuple[str, ...] = ()
@@ -76,6 +77,14 @@ class ForecastConfig(training.FitOptions):
     """Registry name of the model."""
     model_options: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Fields of the model's config (units, dropout_rate, ...)."""
+    calendar_covariates: bool = False
+    """seq2seq only: feed the decoder each target step's hour and weekday."""
+    sampling_schedule: str = "none"
+    """seq2seq only: teacher forcing ("none"), "linear", "inverse_sigmoid"."""
+    sampling_k: float = 5.0
+    """Ramp epochs (linear) or k of the inverse sigmoid."""
+    max_sampling_probability: float = 0.25
+    """Ceiling of the probability of feeding the model's own outputs."""
 
     def __post_init__(self):
         _validate(self)
@@ -96,6 +105,7 @@ def _validate(config: ForecastConfig) -> None:
             f"quantiles must lie strictly between 0 and 1, got "
             f"{config.quantiles}"
         )
+    seq2seq_forecasting.check(config)
     registry.make_config(config.model, config.model_options)
 
 
@@ -139,6 +149,12 @@ def resolve(config: ForecastConfig) -> ForecastConfig:
         )
     if config.data in ETT_NAMES:
         return _resolve_ett(config)
+    if config.data == TETOUAN:
+        return dataclasses.replace(
+            config,
+            time_column=config.time_column or "time",
+            targets=config.targets or ("zone_1",),
+        )
     if not config.time_column or not config.targets:
         raise SuiteError(
             "a CSV needs --time-column and --targets (comma-separated)"
@@ -179,6 +195,8 @@ def _default_source(data: str):
         return sources.airline_passengers()
     if data in ETT_NAMES:
         return sources.ett_csv(data)
+    if data == TETOUAN:
+        return sources.tetouan_power()
     return data
 
 
@@ -259,6 +277,7 @@ def model_config(config: ForecastConfig, num_features: int):
         "num_features": num_features,
         "output_units": int(np.prod(head)),
         "output_shape": head,
+        **seq2seq_forecasting.model_options(config),
     }
     return registry.make_config(config.model, options)
 
@@ -267,6 +286,8 @@ def build(config: ForecastConfig, data: PreparedData) -> keras.Model:
     """Builds and compiles the registry model for these windows."""
     training.set_seed(config.seed)
     spec = model_config(config, data.frame.shape[1])
+    if config.model == seq2seq_forecasting.MODEL:
+        return seq2seq_forecasting.build(config, spec)  # parts
     model = registry.build_from_config(config.model, spec)
     loss = PinballLoss(config.quantiles) if config.quantiles else "mse"
     model.compile(
@@ -282,6 +303,10 @@ def train(config: ForecastConfig, data: PreparedData, model) -> dict:
     """Fits on train windows with validation; returns the loss history."""
     train_set = make_window_set(config, data, "train")
     val_set = make_window_set(config, data, "val")
+    if config.model == seq2seq_forecasting.MODEL:
+        sets = {"train": train_set, "val": val_set}
+        covariates = {k: _covariates(config, data, v) for k, v in sets.items()}
+        return seq2seq_forecasting.train(config, model, sets, covariates)
     return training.fit(
         model,
         windows.to_dataset(
@@ -317,7 +342,12 @@ def forecast_windows(
     """Forecasts every window of a split and maps it to original units."""
     window_set = make_window_set(config, data, which)
     raw = data.frame.to_numpy()[:, list(data.target_index)]
-    outputs = training.predict_array(model, window_set.x)
+    outputs = training.predict_array(
+        seq2seq_forecasting.inference_model(model),
+        seq2seq_forecasting.model_inputs(
+            config, window_set.x, _covariates(config, data, window_set)
+        ),
+    )
     outputs = windows.uncenter(outputs, window_set.offsets)
     lag = data.prep.seasonal_lag
     history = np.stack([raw[s - lag : s] for s in window_set.starts])
@@ -340,6 +370,14 @@ def forecast_windows(
             raw, window_set.starts, config.horizon, config.seasonal_period
         ),
         starts=window_set.starts,
+    )
+
+
+def _covariates(config, data, window_set):
+    if not config.calendar_covariates:
+        return None
+    return seq2seq_forecasting.future_covariates(
+        config, data.frame.index, window_set.starts
     )
 
 
@@ -437,6 +475,9 @@ def run_training(
     result["model_name"] = config.model
     result["epochs_trained"] = len(history["loss"])
     result["train_seconds"] = round(seconds, 2)
+    if "sampling_probability" in history:
+        result["sampling_probability"] = history["sampling_probability"]
+    model = seq2seq_forecasting.inference_model(model)
     with runs.staged_run(name, overwrite=overwrite) as folder:
         runs.save_run_files(folder, model, run_config(config, data), result)
         training.save_loss_plot(history, folder / "loss.png")
@@ -503,17 +544,25 @@ def predict_next(run, source=None) -> pd.DataFrame:
     offsets = np.zeros((1, len(target_index)), dtype="float32")
     if config.instance_norm:
         scaled, offsets = windows.center_windows(scaled, target_index)
-    outputs = windows.uncenter(training.predict_array(model, scaled), offsets)
+    future = _future_index(config, frame)
+    inputs = seq2seq_forecasting.model_inputs(
+        config, scaled, series.calendar_features(future)[None]
+    )
+    outputs = windows.uncenter(training.predict_array(model, inputs), offsets)
     history = raw[None, len(raw) - prep.seasonal_lag :, list(target_index)]
     values = windows.invert_targets(outputs, history, prep, target_index)[0]
     return _forecast_frame(config, frame, values)
 
 
-def _forecast_frame(config, frame, values) -> pd.DataFrame:
+def _future_index(config, frame) -> pd.DatetimeIndex:
     frequency = series.infer_frequency(frame.index)
-    future = pd.date_range(
+    return pd.date_range(
         frame.index[-1], periods=config.horizon + 1, freq=frequency
     )[1:]
+
+
+def _forecast_frame(config, frame, values) -> pd.DataFrame:
+    future = _future_index(config, frame)
     columns = {}
     for t, target in enumerate(config.targets):
         if config.quantiles:

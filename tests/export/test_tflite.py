@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from suite.errors import SuiteError
-from suite.export import metadata, runtime, streaming, tflite
-from suite.models import registry
+from suite.export import metadata, runtime, seq2seq_runtime, streaming, tflite
+from suite.models import registry, seq2seq_attention
 from tests.models.test_registry import TINY_OPTIONS
 
 FEATURES = 3
@@ -55,6 +55,9 @@ def test_registry_model_window_and_streaming_parity(name, tmp_path):
         np.testing.assert_allclose(
             lite(x), np.asarray(model(x)), rtol=0, atol=1e-4
         )
+    if name == "seq2seq_attention":  # no streaming form: encoder + step
+        _check_seq2seq_parts(model, tmp_path)
+        return
     if _is_bidirectional(model):
         with pytest.raises(SuiteError, match="Bidirectional.*window form"):
             tflite.export_streaming_step(model, tmp_path / "step.tflite")
@@ -73,6 +76,36 @@ def test_registry_model_window_and_streaming_parity(name, tmp_path):
     )
     session.reset()
     np.testing.assert_allclose(session.run(x), per_step, atol=1e-6)
+
+
+def _check_seq2seq_parts(model, tmp_path):
+    """Encoder and decoder step export builtins-only; the LiteRT decode
+    loop equals the Keras model (which decodes in-graph)."""
+    config = registry.make_config(
+        "seq2seq_attention",
+        {
+            **TINY_OPTIONS["seq2seq_attention"],
+            "num_features": FEATURES,
+            "output_units": 2,
+        },
+    )
+    parts = seq2seq_attention.build_parts(config)
+    seq2seq_attention.copy_weights(parts, model)
+    paths = []
+    for part in (parts.encoder, parts.decoder_step):
+        result = tflite.export_window(part, tmp_path / f"{part.name}.tflite")
+        _assert_builtin(result)
+        assert "WHILE" not in result.ops or part is parts.encoder
+        paths.append(result.path)
+    runner = seq2seq_runtime.LiteRTSeq2Seq(*paths)
+    x = _windows(1, 5, seed=7)
+    values, weights = seq2seq_runtime.greedy_decode(
+        runner, x, 2, start=x[:, -1, :1]
+    )
+    np.testing.assert_allclose(
+        values.reshape(1, 2), np.asarray(model(x)), rtol=0, atol=1e-4
+    )
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
 
 
 def test_tokens_per_step_head_streams_with_padding(tmp_path):

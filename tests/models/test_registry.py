@@ -23,6 +23,7 @@ TINY_OPTIONS = {
         "kernel_size": 3,
         "units": (4, 4),
     },
+    "seq2seq_attention": {"units": (4,), "attention_units": 3},
 }
 
 
