@@ -213,6 +213,7 @@ class TaskHyperModel(keras_tuner.HyperModel):
         self.seed, self.log_path = seed, log_path
         self.execution = 0
         self.trial_id = None
+        self._built = None
         self._data = {}
 
     def declare_hyperparameters(self, hp):
@@ -239,9 +240,13 @@ class TaskHyperModel(keras_tuner.HyperModel):
             config = self.config_for(hp)
             data = self.prepared(config)
             training.set_seed(config.seed)
-            return self.tuning.build(self.tuning.load(), config, data)
+            built = self.tuning.build(self.tuning.load(), config, data)
         except (SuiteError, ValueError) as error:
             raise keras_tuner.errors.FailedTrialError(str(error)) from error
+        # seq2seq builds several weight-sharing models (Seq2SeqParts): the
+        # tuner checkpoints the inference model, the task trains the parts
+        self._built = built
+        return getattr(built, "inference", built)
 
     def fit(self, hp, model, *args, epochs=None, callbacks=(), **kwargs):
         config = self.config_for(hp)
@@ -249,6 +254,8 @@ class TaskHyperModel(keras_tuner.HyperModel):
             config = dataclasses.replace(config, epochs=int(epochs))
         task = self.tuning.load()
         data = self.prepared(config)
+        if getattr(self._built, "inference", None) is model:
+            model = self._built
         try:
             history = self.tuning.train(task, config, data, model)
         except (SuiteError, ValueError) as error:  # NaN loss, bad combo
@@ -256,7 +263,7 @@ class TaskHyperModel(keras_tuner.HyperModel):
             raise keras_tuner.errors.FailedTrialError(str(error)) from error
         result = best_of_history(history)
         result.update(self.tuning.extra_metrics(task, config, data, model))
-        _save_checkpoint(model, callbacks)
+        _save_checkpoint(getattr(model, "inference", model), callbacks)
         self._log(hp, "completed", result)
         return result
 

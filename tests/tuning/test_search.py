@@ -108,6 +108,19 @@ def test_hyperband_runs_rounds_of_growing_epochs(tmp_path):
 
 
 @pytest.mark.slow
+def test_seq2seq_forecasting_is_a_model_family_of_the_search(
+    tmp_path, runs_dir
+):
+    text = AIRLINE.format(trials=2, epochs=1).replace(
+        'model = ["stacked_lstm", "gru"]', 'model = ["seq2seq_attention"]'
+    )
+    job, results, summary = _search_and_finish(_write(tmp_path, text), tmp_path)
+    assert summary["completed"] == 2 and summary["failed"] == 0
+    config = json.loads((Path(summary["run"]) / "config.json").read_text())
+    assert config["config"]["model"] == "seq2seq_attention"
+
+
+@pytest.mark.slow
 def test_sentiment_search_retrains_the_best_as_a_normal_run(tmp_path, runs_dir):
     words = {"good": "great fine superb nice", "bad": "awful poor dull sad"}
     rows = ["text,label"]
