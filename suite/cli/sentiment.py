@@ -12,6 +12,8 @@ DEFAULTS = {
     "patience": 2,
     "max_tokens": 20000,
     "sequence_length": 400,
+    "truncation": "post",
+    "ensemble": 1,
     "seed": 0,
 }
 
@@ -52,10 +54,19 @@ def _add_train(commands) -> None:
         "patience",
         "max_tokens",
         "sequence_length",
+        "ensemble",
         "seed",
     ):
         flag = "--" + name.replace("_", "-")
         train.add_argument(flag, type=int, default=DEFAULTS[name])
+    train.add_argument(
+        "--truncation",
+        choices=("post", "pre", "middle"),
+        default=DEFAULTS["truncation"],
+        help="which tokens a text longer than --sequence-length keeps: the "
+        "first (post), the last (pre), or first quarter + last three "
+        "quarters (middle)",
+    )
     train.add_argument(
         "--learning-rate", type=float, default=DEFAULTS["learning_rate"]
     )
@@ -129,6 +140,8 @@ def _train(args) -> int:
         patience=args.patience,
         max_tokens=args.max_tokens,
         sequence_length=args.sequence_length,
+        truncation=args.truncation,
+        ensemble=args.ensemble,
         seed=args.seed,
     )
     run = sentiment.train(config, args.run_name, args.overwrite)
