@@ -14,6 +14,8 @@ TRAIN_FIELDS = (
     "limit",
     "max_tokens",
     "sequence_length",
+    "truncation",
+    "ensemble",
     *options.FIT_FIELDS,
 )
 
@@ -49,6 +51,16 @@ def _add_train(commands) -> None:
     )
     train.add_argument("--max-tokens", type=int, help="vocabulary size")
     train.add_argument("--sequence-length", type=int, help="tokens per text")
+    train.add_argument(
+        "--truncation",
+        choices=("post", "pre", "middle"),
+        help="which tokens a text longer than --sequence-length keeps: the "
+        "first (post, default), the last (pre), or first quarter + last three "
+        "quarters (middle)",
+    )
+    train.add_argument(
+        "--ensemble", type=int, help="models averaged into one (default 1)"
+    )
     options.add_fit_arguments(train)
     train.set_defaults(handler=_train)
 

@@ -16,6 +16,7 @@ from suite.data.tokenizer import (
     LINE_BREAK_PATTERN,
     LINE_SEPARATOR_PATTERN,
     PUNCTUATION_PATTERN,
+    head_length,
 )
 
 
@@ -29,18 +30,62 @@ def standardize_text(texts):
     return tf.strings.regex_replace(texts, PUNCTUATION_PATTERN, "")
 
 
+@keras.saving.register_keras_serializable(package="suite")
+class TruncatingSplit:
+    """Whitespace split keeping a long text's first `head` words and its
+    last `length - head` words (`suite.data.tokenizer.keep_words`).
+
+    `TextVectorization` then cuts nothing more; the vocabulary is counted
+    on the kept words only, the words the model sees.
+    """
+
+    def __init__(self, length: int, head: int):
+        if not 0 <= head < length:
+            raise ValueError(f"need 0 <= head < length, got {head}, {length}")
+        self.length = int(length)
+        self.head = int(head)
+
+    def __call__(self, texts):
+        words = tf.strings.split(texts)  # [B] -> ragged [B, None]
+        rest = words[:, self.head :]  # the last `length - head` of the rest
+        return tf.concat(
+            [words[:, : self.head], rest[:, -(self.length - self.head) :]],
+            axis=1,
+        )
+
+    def get_config(self):
+        return {"length": self.length, "head": self.head}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
 def make_vectorizer(
-    texts, max_tokens: int, sequence_length: int, batch_size: int = 512
+    texts,
+    max_tokens: int,
+    sequence_length: int,
+    batch_size: int = 512,
+    truncation: str = "post",
 ):
     """A `TextVectorization` adapted on `texts` (the training split only).
 
     Ids: 0 is padding, 1 the out-of-vocabulary token, then words by
-    descending frequency. Outputs `[B, sequence_length]` int64 ids, cut or
-    zero-padded at the end.
+    descending frequency. Outputs `[B, sequence_length]` int64 ids,
+    zero-padded at the end; a longer text keeps the words `truncation`
+    says ("post": the first ones, Keras's own cut; "pre": the last ones;
+    "middle": the first quarter and last three quarters).
     """
+    head = head_length(sequence_length, truncation)
+    split = (
+        "whitespace"
+        if head == sequence_length
+        else TruncatingSplit(sequence_length, head)
+    )
     vectorizer = keras.layers.TextVectorization(
         max_tokens=max_tokens,
         standardize=standardize_text,
+        split=split,
         output_mode="int",
         output_sequence_length=sequence_length,
         name="vectorizer",

@@ -43,7 +43,9 @@ class LiteRTTextClassifier:
                 f"{sorted(missing)}); export it with `suite sentiment export`"
             )
         self.tokenizer = Tokenizer(
-            extras["vocabulary"], extras["sequence_length"]
+            extras["vocabulary"],
+            extras["sequence_length"],
+            extras.get("truncation", "post"),  # exports before the option
         )
         self.class_names = tuple(extras["class_names"])
 

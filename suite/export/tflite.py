@@ -386,7 +386,8 @@ def _edit_config(node, batch_size, sequence_length, unroll):
 
 def _copy_weights(source, target):
     values = {w.path: w for w in source.weights}
-    if all(w.path in values for w in target.weights):
+    unique = len(values) == len(source.weights)  # nested models can repeat
+    if unique and all(w.path in values for w in target.weights):
         for weight in target.weights:
             weight.assign(values[weight.path])
         return

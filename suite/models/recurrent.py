@@ -29,6 +29,9 @@ class RecurrentConfig(ModelIO):
     """Dropout on each recurrent layer's inputs."""
     recurrent_dropout_rate: float = 0.0
     """Dropout on recurrent state (> 0 leaves the fused fast path)."""
+    spatial_dropout_rate: float = 0.0
+    """SpatialDropout1D on the first layer's inputs (the embedded tokens):
+    drops whole embedding channels for all steps of a sequence."""
     l2: float = 0.0
     """L2 weight decay on kernel and recurrent kernel."""
     residual: bool = False
@@ -41,6 +44,7 @@ class RecurrentConfig(ModelIO):
         check_units(self.units)
         check_fraction("dropout_rate", self.dropout_rate)
         check_fraction("recurrent_dropout_rate", self.recurrent_dropout_rate)
+        check_fraction("spatial_dropout_rate", self.spatial_dropout_rate)
         check_pooling(self.pooling, self.return_sequences)
 
 
@@ -86,6 +90,10 @@ def build_simple_rnn(config: RecurrentConfig) -> keras.Model:
 
 def _build_stack(config, layer_cls, name, bidirectional=False):
     inputs, x = model_inputs(config)
+    if config.spatial_dropout_rate:  # [B, T, F], the mask passes through
+        x = keras.layers.SpatialDropout1D(
+            config.spatial_dropout_rate, name="spatial_dropout"
+        )(x)
     last = len(config.units) - 1
     pooled = config.pooling != "last"
     for index, units in enumerate(config.units):

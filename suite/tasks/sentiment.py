@@ -20,6 +20,7 @@ import numpy as np
 
 from suite import configs
 from suite.data import text
+from suite.data.tokenizer import TRUNCATIONS
 from suite.data.vectorizer import make_vectorizer, vectorize
 from suite.errors import SuiteError
 from suite.export import runs
@@ -73,7 +74,14 @@ class SentimentConfig(training.FitOptions):
     max_tokens: int = 20000
     """Vocabulary size, padding and out-of-vocabulary ids included."""
     sequence_length: int = 400
-    """Tokens kept per text (longer texts are cut at the end)."""
+    """Tokens kept per text (see `truncation` for longer texts)."""
+    truncation: str = "post"
+    """Which tokens a longer text keeps: "post" the first ones (cut at the
+    end, Keras's default), "pre" the last ones, "middle" the first quarter
+    and the last three quarters."""
+    ensemble: int = 1
+    """Models trained (seeds seed, seed+1, ...) whose logits are averaged
+    into the one saved model; 1: a single model."""
     model: str = "bilstm"
     """Registry name of the token model."""
     model_options: dict = dataclasses.field(
@@ -93,6 +101,13 @@ class SentimentConfig(training.FitOptions):
                 raise SuiteError(f"{name} must be in (0, 1)")
         if self.max_tokens < 3 or self.sequence_length < 1:
             raise SuiteError("max_tokens must be >= 3, sequence_length >= 1")
+        if self.truncation not in TRUNCATIONS:
+            raise SuiteError(
+                f"truncation must be one of {TRUNCATIONS}, got "
+                f"{self.truncation!r}"
+            )
+        if self.ensemble < 1:
+            raise SuiteError(f"ensemble must be >= 1, got {self.ensemble}")
         owned = sorted(set(self.model_options) & set(TASK_OWNED_OPTIONS))
         if owned:
             raise SuiteError(
@@ -152,7 +167,10 @@ def prepare(config: SentimentConfig) -> PreparedData:
         train, config.validation_fraction, config.seed
     )
     vectorizer = make_vectorizer(
-        train.texts, config.max_tokens, config.sequence_length
+        train.texts,
+        config.max_tokens,
+        config.sequence_length,
+        truncation=config.truncation,
     )
     return PreparedData(train, validation, test, vectorizer)
 
@@ -183,6 +201,17 @@ def build(config: SentimentConfig, data: PreparedData):
         model_config(config, data.vectorizer.vocabulary_size(), classes),
     )
     return token_model, text_classifier(data.vectorizer, token_model, classes)
+
+
+def average_logits(members) -> keras.Model:
+    """One token-logits model averaging the logits of `members`."""
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    logits = [  # renamed: names must be unique within the model
+        keras.Model(member.input, member.output, name=f"member_{i + 1}")(tokens)
+        for i, member in enumerate(members)
+    ]
+    average = keras.layers.Average(name="average_logits")(logits)
+    return keras.Model(tokens, average, name="ensemble")
 
 
 def text_classifier(vectorizer, token_model, classes: int) -> keras.Model:
@@ -296,6 +325,24 @@ def fit(config: SentimentConfig, token_model, data: PreparedData) -> dict:
     )
 
 
+def fit_members(config: SentimentConfig, data: PreparedData):
+    """Builds and fits `config.ensemble` token models (seeds seed, seed+1,
+    ...); returns (token logits model, end-to-end model, histories). With
+    several members the token model averages their logits."""
+    members, histories = [], []
+    for index in range(config.ensemble):
+        training.set_seed(config.seed + index)
+        token_model, model = build(config, data)
+        histories.append(fit(config, token_model, data))
+        members.append(token_model)
+    if len(members) > 1:
+        token_model = average_logits(members)
+        model = text_classifier(
+            data.vectorizer, token_model, len(data.class_names)
+        )
+    return token_model, model, histories
+
+
 # ---------------------------------------------------------------- evaluate
 
 
@@ -337,17 +384,19 @@ def train(
     """Prepares, builds, fits, tests and saves; returns the run folder."""
     training.set_seed(config.seed)
     data = prepare(config)
-    token_model, model = build(config, data)
     started = time.perf_counter()
-    history = fit(config, token_model, data)
+    _, model, histories = fit_members(config, data)
     seconds = time.perf_counter() - started
     metrics = evaluate_texts(model, data.test)
     metrics.update(
-        epochs=len(history["loss"]),
+        epochs=sum(len(history["loss"]) for history in histories),
         train_seconds=round(seconds, 1),
         train_samples=len(data.train),
-        history=history,
+        validation_accuracy=evaluate_texts(model, data.validation)["accuracy"],
+        history=histories[0],
     )
+    if len(histories) > 1:
+        metrics["member_histories"] = histories
     name = run_name or runs.default_run_name(TASK, config.model)
     with runs.staged_run(name, overwrite=overwrite) as folder:
         save_run(folder, model, config, data, metrics)
@@ -368,9 +417,9 @@ def save_run(folder: Path, model, config, data: PreparedData, metrics):
     runs.save_run_files(folder, model, values, metrics)
     from suite.data.tokenizer import Tokenizer
 
-    Tokenizer(vectorizer.get_vocabulary(), config.sequence_length).save(
-        folder / VOCABULARY_FILE
-    )
+    Tokenizer(
+        vectorizer.get_vocabulary(), config.sequence_length, config.truncation
+    ).save(folder / VOCABULARY_FILE)
     classification.save_confusion_matrix(
         metrics["confusion_matrix"], data.class_names, folder / CONFUSION_FILE
     )
@@ -443,6 +492,7 @@ def export_tflite(run: SentimentRun, path=None, quantization: str = "none"):
             "task": TASK,
             "vocabulary": list(vocabulary),
             "sequence_length": run.config.sequence_length,
+            "truncation": run.config.truncation,
             "class_names": list(run.class_names),
         },
     )

@@ -1,5 +1,7 @@
 """`suite sentiment ...`: exit codes, one-line errors, nothing half-saved."""
 
+import json
+
 import pytest
 
 from suite.cli.main import main
@@ -57,6 +59,8 @@ def test_train_evaluate_predict_round_trip(
             "0.01",
             "--sequence-length",
             "8",
+            "--truncation",
+            "pre",
             "--model-options",
             '{"units": [4], "embedding_dim": 4}',
             "--run-name",
@@ -65,6 +69,8 @@ def test_train_evaluate_predict_round_trip(
     )
     assert code == 0, capsys.readouterr().err
     assert "accuracy" in capsys.readouterr().out
+    saved = json.loads((runs_dir / "cli" / "config.json").read_text())
+    assert saved["config"]["truncation"] == "pre"
 
     assert main(["sentiment", "evaluate", "cli", "--file", dataset]) == 0
     assert "roc_auc" in capsys.readouterr().out

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from suite.data import text
-from suite.data.tokenizer import Tokenizer, standardize
+from suite.data.tokenizer import Tokenizer, keep_words, standardize
 from suite.data.vectorizer import make_vectorizer, standardize_text, vectorize
 from suite.errors import SuiteError
 
@@ -116,11 +116,53 @@ def test_tokenizer_matches_text_vectorization_on_awkward_strings():
     assert expected[3].tolist() == [0] * 6  # nothing left after stripping
 
 
+def test_keep_words_truncation_sides():
+    words = list("abcdefghij")
+    assert keep_words(words, 4, "post") == list("abcd")
+    assert keep_words(words, 4, "pre") == list("ghij")
+    assert keep_words(words, 4, "middle") == list("ahij")  # 4 // 4 = 1 head
+    assert keep_words(words, 8, "middle") == list("ab") + list("efghij")
+    for truncation in ("post", "pre", "middle"):  # short texts: all kept
+        assert keep_words(words[:3], 4, truncation) == list("abc")
+    with pytest.raises(ValueError, match="truncation must be one of"):
+        keep_words(words, 4, "end")
+
+
+@pytest.mark.parametrize("truncation", ["pre", "middle"])
+def test_truncating_vectorizer_matches_tokenizer_and_reloads(
+    truncation, tmp_path
+):
+    import keras
+
+    texts = [
+        " ".join(f"w{i}" for i in range(20)),
+        "Short, text!",
+        "a<br />b c d e f g h i j k l m n o p",
+        "!!!",
+    ]
+    vectorizer = make_vectorizer(texts, 50, 8, truncation=truncation)
+    expected = vectorize(vectorizer, texts)
+    tokenizer = Tokenizer(vectorizer.get_vocabulary(), 8, truncation)
+    np.testing.assert_array_equal(tokenizer(texts), expected)
+    vocabulary = vectorizer.get_vocabulary()
+    first = [vocabulary[i] for i in expected[0]]
+    assert first == keep_words([f"w{i}" for i in range(20)], 8, truncation)
+    strings = keras.Input(shape=(), dtype="string")
+    keras.Model(strings, vectorizer(strings)).save(tmp_path / "v.keras")
+    reloaded = keras.saving.load_model(tmp_path / "v.keras")
+    np.testing.assert_array_equal(reloaded(np.array(texts)), expected)
+
+
 def test_tokenizer_vocabulary_file_round_trip(tmp_path):
     tokenizer = Tokenizer(["", "[UNK]", "caf\u00e9", "a\xa0b"], 5)
     tokenizer.save(tmp_path / "vocabulary.json")
     loaded = Tokenizer.from_file(tmp_path / "vocabulary.json")
     assert loaded.vocabulary == tokenizer.vocabulary
+    assert loaded.truncation == "post"
+    pre = Tokenizer(tokenizer.vocabulary, 2, "pre")
+    pre.save(tmp_path / "pre.json")
+    loaded_pre = Tokenizer.from_file(tmp_path / "pre.json")
+    assert loaded_pre(["caf\u00e9 zz a\xa0b"]).tolist() == [[1, 3]]
     assert loaded(["CAF\u00e9 a\xa0b zz"]).tolist() == [[2, 3, 1, 0, 0]]
 
 

@@ -113,6 +113,8 @@ def test_length_batches_cover_every_text_once_and_cut_padding():
         ({"model": "lstmx"}, "unknown model 'lstmx'"),
         ({"model_options": {"vocab_size": 9}}, r"\['vocab_size'\] are set"),
         ({"validation_fraction": 1.0}, r"validation_fraction must be in"),
+        ({"truncation": "end"}, r"truncation must be one of"),
+        ({"ensemble": 0}, r"ensemble must be >= 1"),
     ],
 )
 def test_bad_config_is_refused(options, message):

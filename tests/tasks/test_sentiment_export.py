@@ -20,6 +20,7 @@ TEXTS = [
     "great great great",
     "!!!",  # nothing left after standardization: all padding
     "unknown words only zzz qqq",
+    "awful boring film number 3 " * 3 + "truly great film",  # truncated
 ]
 
 
@@ -35,9 +36,12 @@ def run_folder(tmp_path_factory):
         dataset=str(dataset),
         epochs=2,
         sequence_length=10,
+        truncation="middle",  # the LiteRT tokenizer must cut the same way
+        ensemble=2,  # logits of two models averaged: still one model
         model_options={
             "units": (4,),
             "embedding_dim": 4,
+            "spatial_dropout_rate": 0.1,
             "pooling": "max_mean",
         },
     )
@@ -50,6 +54,14 @@ def test_litert_export_matches_keras_with_builtin_ops(run_folder):
     from suite.export.text_runtime import LiteRTTextClassifier
 
     run = sentiment.load_run(run_folder)
+    members = run.model.get_layer("token_classifier").get_layer("ensemble")
+    assert [layer.name for layer in members.layers[1:3]] == [
+        "member_1",
+        "member_2",
+    ]
+    metrics = json.loads((run_folder / "metrics.json").read_text())
+    assert len(metrics["member_histories"]) == 2
+    assert 0.0 <= metrics["validation_accuracy"] <= 1.0
     result = sentiment.export_tflite(run)
     assert result.path == run_folder / "model.tflite"
     assert "WHILE" in result.ops and not any("Flex" in o for o in result.ops)
@@ -96,4 +108,5 @@ def test_generic_suite_export_ships_the_token_model(run_folder, tmp_path):
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["inputs"][0]["name"] == "tokens"
     assert meta["extras"]["class_names"] == ["neg", "pos"]
+    assert meta["extras"]["truncation"] == "middle"
     assert main(["export", str(run_folder), "--form", "streaming"]) == 2
