@@ -66,10 +66,10 @@ def bench_lock(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def export_variants(case: Case, folder: Path) -> list[dict]:
-    """Every quantization of both forms: files, ops, task metrics."""
+def export_variants(case: Case, folder: Path, modes) -> list[dict]:
+    """Each quantization of both forms: files, ops, task metrics."""
     rows = []
-    for quantization in tflite.QUANTIZATIONS:
+    for quantization in modes:
         if quantization in case.skip:
             rows.append(
                 {
@@ -196,7 +196,7 @@ def measure(case: Case, args) -> dict:
         keras_path = folder / "model.keras"
         case.model.save(keras_path)
         keras_size = keras_path.stat().st_size
-        rows = export_variants(case, folder)
+        rows = export_variants(case, folder, args.quantizations)
         with bench_lock(args.lock):
             timing = time_variants(case, rows, args.invokes)
         finish_rows(rows)
@@ -315,6 +315,13 @@ def main() -> None:
     parser.add_argument("--stream-every", type=int, default=4)
     parser.add_argument("--test-limit", type=int, default=1000)
     parser.add_argument("--val-every", type=int, default=5)
+    parser.add_argument(
+        "--quantizations",
+        nargs="+",
+        default=list(tflite.QUANTIZATIONS),
+        choices=tflite.QUANTIZATIONS,
+        help="variants to export ('none' is the baseline of the targets)",
+    )
     parser.add_argument("--lock", default="/tmp/suite-bench.lock")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
