@@ -22,8 +22,9 @@ small), `"int8-per-channel"` (the converter's per-output-channel weight
 scales: a larger file, sometimes closer to float) and `"int8-act16"` (int8
 weights, int16 activations: LiteRT's 16x8 mode, same calibration, for
 models whose int8 activations lose too much; BENCHMARKS.md has a
-forecasting model where int8 costs 13% MSE and int8-act16 0.01%). All
-int8 modes need calibration. The converter crashes
+forecasting model where int8 costs 13% MSE and int8-act16 0.01%; the
+converter refuses it for some models, e.g. the char LM, with a
+`SuiteError`). All int8 modes need calibration. The converter crashes
 calibrating a recurrent WHILE loop, so int8 windows are rebuilt with
 `unroll=True` at a fixed length (`sequence_length`, else the model's, else
 the data's): fast, but every step's ops are stored, so that file is larger
