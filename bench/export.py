@@ -1,125 +1,43 @@
 """TFLite / LiteRT export figures: size, latency and task metric per variant.
 
-For each task's default model (a `Case`): the `.keras` size; the `.tflite`
-size of the window and streaming-step forms for float, dynamic-range,
-float16 and int8; LiteRT latency per window and per streaming step (1
-thread, median over `--invokes` invokes) beside Keras `predict_on_batch` on
-the same input in the same run; the task metric of every variant.
+For each task's default model (a `Case` in bench/export_cases.py, loaded
+from a trained run folder): the `.keras` size; the `.tflite` size of the
+window and streaming-step forms for float, dynamic-range, float16 and
+int8; LiteRT latency per window and per streaming step (1 thread, median
+over `--invokes` invokes) beside Keras `predict_on_batch` on the same
+input in the same run; the task metric of every variant.
 
-Run (under the shared lock, from the repository root):
+Exports and metrics run first; the latency loops then run holding the
+shared benchmark lock (`--lock`, default /tmp/suite-bench.lock), so they
+are measured while no other benchmark runs. From the repository root:
 
-    flock /tmp/suite-bench.lock .venv/bin/python bench/export.py
+    python -m bench.export train forecasting \\
+        --run saved_models/bench-export-etth1 --epochs 8
+    python -m bench.export measure forecasting \\
+        --run saved_models/bench-export-etth1
 
-Adding a task: write `def my_case(args) -> Case` (train or load its default
-model, return test data and metric) and add it to `CASES`.
+Each `measure` prints a Markdown table and writes
+bench/results/export-<case>.json.
 """
 
 import argparse
-import dataclasses
+import contextlib
+import fcntl
 import json
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
-from suite.data import sources  # noqa: E402
+from bench.export_cases import CASES, TRAINERS, Case, pad_to  # noqa: E402
 from suite.export import runtime, tflite  # noqa: E402
-from suite.models import registry  # noqa: E402
-from suite.tasks import training  # noqa: E402
 
-QUANTIZATIONS = tflite.QUANTIZATIONS
-
-
-@dataclasses.dataclass
-class Case:
-    """One task's default model, trained, with its test data and metric."""
-
-    name: str
-    model: keras.Model
-    train_inputs: np.ndarray
-    """Training inputs; int8 calibration draws from them."""
-    test_inputs: np.ndarray
-    test_targets: np.ndarray
-    metric_name: str
-    metric: Callable[[np.ndarray, np.ndarray], float]
-    """metric(targets, predictions) -> float (lower or higher is better)."""
-    extras: dict
-    """Sidecar extras (normalization statistics, vocabulary, ...)."""
-
-
-def etth1_case(args) -> Case:
-    """Stacked LSTM (64, 64), ETTh1: 96 h of 7 features -> next 96 h of 7.
-
-    12/4/4-month train/validation/test split, z-scored with training
-    statistics; metric = test MSE on the z-scored values (the usual ETTh1
-    convention).
-    """
-    frame = pd.read_csv(sources.ett_csv("ETTh1"))
-    values = frame.drop(columns=["date"]).to_numpy("float32")  # [rows, 7]
-    month = 30 * 24
-    train_end, val_end, test_end = 12 * month, 16 * month, 20 * month
-    mean = values[:train_end].mean(axis=0)
-    std = values[:train_end].std(axis=0)
-    scaled = (values - mean) / std
-    lookback = horizon = 96
-    splits = {
-        "train": scaled[:train_end],
-        "val": scaled[val_end - 4 * month - lookback : val_end],
-        "test": scaled[val_end - lookback : test_end],
-    }
-    x, y = {}, {}
-    for split, rows in splits.items():
-        x[split], y[split] = _windows(rows, lookback, horizon)
-    training.set_seed(args.seed)
-    model = registry.build(
-        "stacked_lstm",
-        {
-            "units": (64, 64),
-            "sequence_length": lookback,
-            "num_features": 7,
-            "output_units": horizon * 7,
-            "output_shape": (horizon, 7),
-        },
-    )
-    model.compile(optimizer=training.make_optimizer(1e-3, 1.0), loss="mse")
-    model.fit(
-        x["train"],
-        y["train"],
-        batch_size=64,
-        epochs=args.epochs,
-        validation_data=(x["val"], y["val"]),
-        callbacks=training.standard_callbacks(patience=2),
-        verbose=2,
-    )
-    return Case(
-        name="forecasting: stacked_lstm (64, 64), ETTh1 96 -> 96 x 7",
-        model=model,
-        train_inputs=x["train"],
-        test_inputs=x["test"],
-        test_targets=y["test"],
-        metric_name="test MSE (z-scored)",
-        metric=lambda t, p: float(np.mean((t - p) ** 2)),
-        extras={"mean": mean.tolist(), "std": std.tolist()},
-    )
-
-
-def _windows(rows, lookback, horizon):
-    count = len(rows) - lookback - horizon + 1
-    starts = np.arange(count)
-    x = np.stack([rows[s : s + lookback] for s in starts])
-    y = np.stack([rows[s + lookback : s + lookback + horizon] for s in starts])
-    return x, y
-
-
-CASES = {"etth1": etth1_case}
+RESULTS = Path(__file__).parent / "results"
 
 
 def median_ms(call, count: int, warmup: int = 20) -> float:
@@ -134,112 +52,253 @@ def median_ms(call, count: int, warmup: int = 20) -> float:
     return 1000 * statistics.median(times)
 
 
-def measure(case: Case, folder: Path, args) -> dict:
-    model, sample = case.model, case.test_inputs[:1]
-    keras_path = folder / "model.keras"
-    model.save(keras_path)
-    keras_ms = median_ms(lambda: model.predict_on_batch(sample), args.invokes)
-    keras_metric = case.metric(
-        case.test_targets, model.predict(case.test_inputs, verbose=0)
+@contextlib.contextmanager
+def bench_lock(path):
+    """Holds the shared benchmark lock (what `flock PATH cmd` takes)."""
+    if not path:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def export_variants(case: Case, folder: Path, modes) -> list[dict]:
+    """Each quantization of both forms: files, ops, task metrics."""
+    rows = []
+    for quantization in modes:
+        if quantization in case.skip:
+            rows.append(
+                {
+                    "quantization": quantization,
+                    "skipped": case.skip[quantization],
+                }
+            )
+            continue
+        row = {"quantization": quantization}
+        row.update(_window(case, folder, quantization))
+        if case.stream is not None:
+            row.update(_step(case, folder, quantization))
+        rows.append(row)
+        print(
+            json.dumps(
+                {
+                    k: v
+                    for k, v in row.items()
+                    if not k.endswith("ops") and not k.startswith("_")
+                }
+            ),
+            flush=True,
+        )
+    return rows
+
+
+def _options(case, quantization):
+    return {
+        "quantization": quantization,
+        "representative_data": case.calibration,
+        "extras": case.extras,
+    }
+
+
+def _window(case, folder, quantization) -> dict:
+    int8 = quantization.startswith("int8")
+    length = case.int8_length if int8 else None
+    started = time.perf_counter()
+    result = tflite.export_window(
+        case.model,
+        folder / f"window-{quantization}.tflite",
+        sequence_length=length,
+        **_options(case, quantization),
     )
-    rows = [_variant(case, folder, q, args) for q in QUANTIZATIONS]
+    seconds = time.perf_counter() - started
+    lite = runtime.LiteRTModel(result.path, num_threads=1)
+    fit = (lambda x: pad_to(x, length)) if length else (lambda x: x)
+    outputs = [lite(fit(x)) for x in case.inputs]
+    indices = np.arange(len(case.inputs))
+    return {
+        "window_path": str(result.path),
+        "window_size_bytes": result.size_bytes,
+        "window_export_seconds": round(seconds, 1),
+        "window_metric": case.score(outputs, indices),
+        "window_ops_count": len(result.ops),
+        "window_has_while": "WHILE" in result.ops,
+        "window_float_ops": list(result.float_ops),
+        "window_fixed_length": length,
+        "_outputs": outputs,
+    }
+
+
+def _step(case, folder, quantization) -> dict:
+    result = tflite.export_streaming_step(
+        case.model,
+        folder / f"step-{quantization}.tflite",
+        **_options(case, quantization),
+    )
+    session = runtime.StreamingSession(result.path, num_threads=1)
+    indices = np.arange(0, len(case.inputs), case.stream_every)
+    streamed = []
+    for i in indices:
+        session.reset()
+        streamed.append(case.stream(session.run(case.inputs[i][0])))
+    return {
+        "step_path": str(result.path),
+        "step_size_bytes": result.size_bytes,
+        "step_float_ops": list(result.float_ops),
+        "stream_metric_subset": case.score(streamed, indices),
+        "stream_every": case.stream_every,
+        "_streamed": (indices, streamed),
+    }
+
+
+def time_variants(case: Case, rows: list[dict], invokes: int) -> dict:
+    """Keras predict_on_batch and LiteRT latencies, same input, one run."""
+    sample = case.sample
+    keras_ms = median_ms(lambda: case.model.predict_on_batch(sample), invokes)
+    for row in rows:
+        if "skipped" not in row:
+            row.update(_latencies(row, sample, invokes))
+    return {"keras_predict_on_batch_ms": keras_ms}
+
+
+def _latencies(row, sample, invokes) -> dict:
+    lite = runtime.LiteRTModel(row["window_path"], num_threads=1)
+    fixed = row["window_fixed_length"]
+    feed = {lite.input_names[0]: pad_to(sample, fixed) if fixed else sample}
+    times = {"window_ms": median_ms(lambda: lite.invoke(feed), invokes)}
+    if "step_path" in row:
+        session = runtime.StreamingSession(row["step_path"], num_threads=1)
+        first = sample[0, 0]
+        times["step_ms"] = median_ms(lambda: session.step(first), invokes)
+    return times
+
+
+def finish_rows(rows: list[dict]) -> None:
+    """Stream-vs-window difference; drops the arrays kept for it."""
+    for row in rows:
+        outputs = row.pop("_outputs", None)
+        streamed = row.pop("_streamed", None)
+        if outputs is None or streamed is None:
+            continue
+        indices, values = streamed
+        row["stream_vs_window_max_abs"] = max(
+            float(np.max(np.abs(v - outputs[i])))
+            for i, v in zip(indices, values, strict=True)
+        )
+
+
+def measure(case: Case, args) -> dict:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        keras_path = folder / "model.keras"
+        case.model.save(keras_path)
+        keras_size = keras_path.stat().st_size
+        rows = export_variants(case, folder, args.quantizations)
+        with bench_lock(args.lock):
+            timing = time_variants(case, rows, args.invokes)
+        finish_rows(rows)
     return {
         "case": case.name,
+        "run": case.run,
         "metric_name": case.metric_name,
-        "keras_size_bytes": keras_path.stat().st_size,
-        "keras_predict_on_batch_ms": keras_ms,
-        "keras_metric": keras_metric,
+        "higher_is_better": case.higher_is_better,
+        "keras_size_bytes": keras_size,
+        "keras_metric": case.keras_metric,
+        "sample_shape": list(case.sample.shape),
+        "invokes": args.invokes,
+        "no_stream_reason": case.no_stream_reason,
+        "notes": case.notes,
+        **timing,
         "variants": rows,
     }
 
 
-def _variant(case, folder, quantization, args) -> dict:
-    options = {
-        "quantization": quantization,
-        "representative_data": case.train_inputs,
-        "extras": case.extras,
-    }
-    window = tflite.export_window(
-        case.model, folder / f"window-{quantization}.tflite", **options
-    )
-    step = tflite.export_streaming_step(
-        case.model, folder / f"step-{quantization}.tflite", **options
-    )
-    lite = runtime.LiteRTModel(window.path, num_threads=1)
-    session = runtime.StreamingSession(step.path, num_threads=1)
-    feeds = {lite.input_names[0]: case.test_inputs[:1]}
-    one_step = case.test_inputs[0, 0]
-    predictions = lite.predict(case.test_inputs)
-    every = slice(None, None, args.stream_every)
-    streamed = np.stack([_stream(session, x) for x in case.test_inputs[every]])
-    return {
-        "quantization": quantization,
-        "window_size_bytes": window.size_bytes,
-        "step_size_bytes": step.size_bytes,
-        "window_ms": median_ms(lambda: lite.invoke(feeds), args.invokes),
-        "step_ms": median_ms(lambda: session.step(one_step), args.invokes),
-        "window_metric": case.metric(case.test_targets, predictions),
-        "stream_metric_subset": case.metric(case.test_targets[every], streamed),
-        "stream_vs_window_max_abs": float(
-            np.max(np.abs(streamed - predictions[every]))
-        ),
-        "window_float_ops": list(window.float_ops),
-        "step_float_ops": list(step.float_ops),
-        "window_has_while": "WHILE" in window.ops,
-    }
-
-
-def _stream(session, window):
-    session.reset()
-    return session.run(window)[-1][0]  # output after the last step
-
-
-def report(result: dict, stream_every: int) -> str:
+def report(result: dict) -> str:
     """Markdown table + target checks for BENCHMARKS.md."""
-    rows = {row["quantization"]: row for row in result["variants"]}
-    base = rows["none"]
+    rows = [r for r in result["variants"] if "skipped" not in r]
+    streams = "step_ms" in rows[0]
+    head = "| variant | window .tflite | ms / window | metric, window |"
+    rule = "| --- | ---: | ---: | ---: |"
+    if streams:
+        head += " step .tflite | ms / step | metric, streamed subset |"
+        rule += " ---: | ---: | ---: |"
     lines = [
-        f"**{result['case']}** — `.keras` "
+        f"**{result['case']}** (run `{result['run']}`): `.keras` "
         f"{result['keras_size_bytes'] / 1024:.1f} KiB; Keras "
-        "`predict_on_batch` (1 window) "
-        f"{result['keras_predict_on_batch_ms']:.2f} ms; Keras "
-        f"{result['metric_name']} {result['keras_metric']:.4f}",
+        f"`predict_on_batch` {result['keras_predict_on_batch_ms']:.2f} ms "
+        f"on input {result['sample_shape']}; Keras "
+        f"{result['metric_name']}: {result['keras_metric']:.4f}",
         "",
-        "| variant | window .tflite | step .tflite | ms / window | "
-        f"ms / step | {result['metric_name']}, window | same, streamed "
-        f"(every {stream_every}th test window) | max abs(streamed - window) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        head,
+        rule,
     ]
-    for name, row in rows.items():
-        lines.append(
-            f"| {name} | {row['window_size_bytes'] / 1024:.1f} KiB | "
-            f"{row['step_size_bytes'] / 1024:.1f} KiB | "
-            f"{row['window_ms']:.3f} | {row['step_ms']:.4f} | "
-            f"{row['window_metric']:.4f} | {row['stream_metric_subset']:.4f} | "
-            f"{row['stream_vs_window_max_abs']:.1e} |"
+    for row in rows:
+        line = (
+            f"| {row['quantization']} | "
+            f"{row['window_size_bytes'] / 1024:.1f} KiB | "
+            f"{row['window_ms']:.3f} | {row['window_metric']:.4f} |"
         )
-    int8 = rows["int8"]
-    size_ratio = int8["window_size_bytes"] / base["window_size_bytes"]
-    step_ratio = int8["step_size_bytes"] / base["step_size_bytes"]
-    metric_gap = abs(int8["window_metric"] / base["window_metric"] - 1)
-    step_gap = abs(
-        int8["stream_metric_subset"] / base["stream_metric_subset"] - 1
-    )
-    speedup = result["keras_predict_on_batch_ms"] / base["step_ms"]
-    lines += [
-        "",
-        f"- int8 file / float file, target <= 30%: window "
-        f"{size_ratio:.1%} ({_met(size_ratio <= 0.30)}), streaming step "
-        f"{step_ratio:.1%} ({_met(step_ratio <= 0.30)})",
-        f"- int8 metric vs float, target <= 3% relative: window "
-        f"{metric_gap:.2%} ({_met(metric_gap <= 0.03)}), streaming step "
-        f"{step_gap:.2%} ({_met(step_gap <= 0.03)})",
-        f"- float LiteRT streaming step vs one Keras predict call: "
-        f"{speedup:.0f}x faster; target >= 20x: {_met(speedup >= 20)}",
-        f"- ops left in float after int8: window {int8['window_float_ops']}, "
-        f"step {int8['step_float_ops']}",
-    ]
+        if streams:
+            line += (
+                f" {row['step_size_bytes'] / 1024:.1f} KiB | "
+                f"{row['step_ms']:.4f} | {row['stream_metric_subset']:.4f} |"
+            )
+        lines.append(line)
+    lines += [""] + [f"- {q}: {why}" for q, why in _skipped(result)]
+    lines += _targets(result, {r["quantization"]: r for r in rows})
     return "\n".join(lines)
+
+
+def _skipped(result):
+    return [
+        (r["quantization"], r["skipped"])
+        for r in result["variants"]
+        if "skipped" in r
+    ]
+
+
+def _targets(result, rows) -> list[str]:
+    base, lines = rows["none"], []
+    int8 = rows.get("int8")
+    forms = ["window"] + (["step"] if "step_ms" in base else [])
+    if int8 is None:
+        return ["- int8: not produced (above): size and metric targets n/a"]
+    for form in forms:
+        ratio = int8[f"{form}_size_bytes"] / base[f"{form}_size_bytes"]
+        metric = "window_metric" if form == "window" else "stream_metric_subset"
+        gap, target = _gap(result, base[metric], int8[metric])
+        lines.append(
+            f"- int8 {form}: file {ratio:.1%} of float (target <= 30%: "
+            f"{_met(ratio <= 0.30)}); metric {gap} (target {target})"
+        )
+    if "step_ms" in base:
+        speedup = result["keras_predict_on_batch_ms"] / base["step_ms"]
+        lines.append(
+            f"- float LiteRT step vs one Keras predict call: {speedup:.0f}x "
+            f"(target >= 20x: {_met(speedup >= 20)})"
+        )
+    else:
+        lines.append(f"- no streaming step: {result['no_stream_reason']}")
+    lines.append(
+        f"- ops left float after int8: window {int8['window_float_ops']}"
+        + (f", step {int8['step_float_ops']}" if "step_ms" in base else "")
+    )
+    return lines
+
+
+def _gap(result, base, value):
+    if result["higher_is_better"]:
+        points = value - base
+        return f"{points:+.2f} points", (
+            f"within 1 point: {_met(abs(points) <= 1.0)}"
+        )
+    relative = value / base - 1
+    return f"{relative:+.2%} relative", (
+        f"within 3%: {_met(abs(relative) <= 0.03)}"
+    )
 
 
 def _met(ok: bool) -> str:
@@ -248,24 +307,37 @@ def _met(ok: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="*", default=sorted(CASES))
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("action", choices=("train", "measure"))
+    parser.add_argument("case", choices=sorted(CASES))
+    parser.add_argument("--run", type=Path, required=True)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--invokes", type=int, default=300)
     parser.add_argument("--stream-every", type=int, default=4)
+    parser.add_argument("--test-limit", type=int, default=1000)
+    parser.add_argument("--val-every", type=int, default=5)
     parser.add_argument(
-        "--out", type=Path, default=Path("bench/results/export.json")
+        "--quantizations",
+        nargs="+",
+        default=list(tflite.QUANTIZATIONS),
+        choices=tflite.QUANTIZATIONS,
+        help="variants to export ('none' is the baseline of the targets)",
     )
+    parser.add_argument("--lock", default="/tmp/suite-bench.lock")
+    parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    results = []
-    for name in args.cases:
-        case = CASES[name](args)
-        with tempfile.TemporaryDirectory() as folder:
-            result = measure(case, Path(folder), args)
-        results.append(result)
-        print(report(result, args.stream_every), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    if args.action == "train":
+        if args.case not in TRAINERS:
+            raise SystemExit(f"{args.case}: use its own bench to train")
+        os.environ["SUITE_RUNS_DIR"] = str(args.run.parent)
+        TRAINERS[args.case](args.run.name, args.epochs)
+        return
+    case = CASES[args.case](args.run, args)
+    case.stream_every = args.stream_every
+    result = measure(case, args)
+    print(report(result), flush=True)
+    out = args.out or RESULTS / f"export-{args.case}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

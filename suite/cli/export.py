@@ -12,7 +12,14 @@ defines one.
 import importlib
 from pathlib import Path
 
-QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int8-per-channel")
+QUANTIZATIONS = (
+    "none",
+    "dynamic",
+    "float16",
+    "int8",
+    "int8-per-channel",
+    "int8-act16",
+)
 """Same as suite.export.tflite.QUANTIZATIONS (kept here: no TF at parse)."""
 
 

@@ -52,8 +52,8 @@ def write_metadata(
     Args:
         tflite_path: the `.tflite` file the sidecar describes.
         form: `"window"` or `"streaming"`.
-        quantization: `"none"`, `"dynamic"`, `"float16"`, `"int8"` or
-            `"int8-per-channel"`.
+        quantization: `"none"`, `"dynamic"`, `"float16"`, `"int8"`,
+            `"int8-per-channel"` or `"int8-act16"`.
         inputs, outputs: `tensor_entry()` dicts in signature order.
         states: for a streaming model, `{"input": name, "output": name}`
             pairs: feed each output back into its input at the next step.

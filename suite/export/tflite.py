@@ -18,8 +18,13 @@ Quantization (`quantization=`): `"none"` (float32), `"dynamic"` (int8
 weights, float activations), `"float16"` (float16 weights), `"int8"`
 (weights and activations, calibrated on `representative_data` drawn from
 the training windows; one scale per weight tensor, which keeps the file
-small) and `"int8-per-channel"` (the converter's per-output-channel weight
-scales: a larger file, sometimes closer to float). The converter crashes
+small), `"int8-per-channel"` (the converter's per-output-channel weight
+scales: a larger file, sometimes closer to float) and `"int8-act16"` (int8
+weights, int16 activations: LiteRT's 16x8 mode, same calibration, for
+models whose int8 activations lose too much; BENCHMARKS.md has a
+forecasting model where int8 costs 13% MSE and int8-act16 0.01%; the
+converter refuses it for some models, e.g. the char LM, with a
+`SuiteError`). All int8 modes need calibration. The converter crashes
 calibrating a recurrent WHILE loop, so int8 windows are rebuilt with
 `unroll=True` at a fixed length (`sequence_length`, else the model's, else
 the data's): fast, but every step's ops are stored, so that file is larger
@@ -49,7 +54,14 @@ import keras
 from suite.errors import SuiteError
 from suite.export import calibration, metadata, runtime, streaming
 
-QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int8-per-channel")
+QUANTIZATIONS = (
+    "none",
+    "dynamic",
+    "float16",
+    "int8",
+    "int8-per-channel",
+    "int8-act16",
+)
 FORMS = ("window", "streaming")
 
 
@@ -259,6 +271,11 @@ def _configure(converter, quantization, feeds, allow_flex):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantization == "float16":
         converter.target_spec.supported_types = [tf.float16]
+    if quantization == "int8-act16":
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8,
+            *supported,  # ops without a 16x8 kernel stay float (listed)
+        ]
     if quantization.startswith("int8"):
         converter.representative_dataset = lambda: iter(feeds)
         # one scale per weight tensor unless asked: per-channel scales and

@@ -157,9 +157,7 @@ def test_stateful_model_exports_from_zero_state(tmp_path):
     )
 
 
-@pytest.mark.parametrize(
-    "quantization", ["dynamic", "float16", "int8", "int8-per-channel"]
-)
+@pytest.mark.parametrize("quantization", tflite.QUANTIZATIONS[1:])
 def test_quantized_window_converts_and_runs(quantization, tmp_path):
     model = _tiny("stacked_lstm", units=(8, 8))
     train = _windows(64, 6, seed=1)
@@ -173,8 +171,10 @@ def test_quantized_window_converts_and_runs(quantization, tmp_path):
     x = _windows(8, 6, seed=2)
     got = runtime.LiteRTModel(result.path).predict(x)
     expected = np.asarray(model(x))
-    tolerance = 0.05 if quantization.startswith("int8") else 1e-3
-    np.testing.assert_allclose(got, expected, atol=tolerance)
+    tolerance = {"int8": 0.05, "int8-per-channel": 0.05, "int8-act16": 2e-3}
+    np.testing.assert_allclose(
+        got, expected, atol=tolerance.get(quantization, 1e-3)
+    )
     if quantization.startswith("int8"):
         assert "WHILE" not in result.ops  # reached through the unrolled graph
         assert "FULLY_CONNECTED" not in result.float_ops
@@ -183,19 +183,24 @@ def test_quantized_window_converts_and_runs(quantization, tmp_path):
         assert meta["float_ops"] == list(result.float_ops)
 
 
-def test_int8_streaming_step_calibrates_on_states(tmp_path):
+@pytest.mark.parametrize(
+    "quantization, tolerance", [("int8", 0.05), ("int8-act16", 2e-3)]
+)
+def test_int8_streaming_step_calibrates_on_states(
+    quantization, tolerance, tmp_path
+):
     model = _tiny("stacked_lstm", units=(8, 8))
     result = tflite.export_streaming_step(
         model,
         tmp_path / "step.tflite",
-        quantization="int8",
+        quantization=quantization,
         representative_data=_windows(64, 6, seed=1),
     )
     _assert_builtin(result)
-    assert "FULLY_CONNECTED" not in result.float_ops
+    assert not result.float_ops  # every op runs int8 / 16x8
     x = _windows(1, 6, seed=2)
     got = runtime.StreamingSession(result.path).run(x)[-1]
-    np.testing.assert_allclose(got, np.asarray(model(x)), atol=0.05)
+    np.testing.assert_allclose(got, np.asarray(model(x)), atol=tolerance)
 
 
 def test_metadata_sidecar_describes_streaming_export(tmp_path):
