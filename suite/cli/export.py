@@ -12,15 +12,7 @@ defines one.
 import importlib
 from pathlib import Path
 
-QUANTIZATIONS = (
-    "none",
-    "dynamic",
-    "float16",
-    "int8",
-    "int8-per-channel",
-    "int8-act16",
-)
-"""Same as suite.export.tflite.QUANTIZATIONS (kept here: no TF at parse)."""
+from suite.export import metadata  # TF-free, so parsing stays fast
 
 
 def add_parser(subparsers) -> None:
@@ -35,7 +27,9 @@ def add_parser(subparsers) -> None:
         default="window",
         help="batch-1 windows, or one step with explicit recurrent states",
     )
-    parser.add_argument("--quantization", choices=QUANTIZATIONS, default="none")
+    parser.add_argument(
+        "--quantization", choices=metadata.QUANTIZATIONS, default="none"
+    )
     parser.add_argument(
         "--sequence-length",
         type=int,

@@ -23,6 +23,18 @@ from suite.errors import SuiteError
 FORMAT = "lstm-suite-litert/1"
 """Value of the sidecar's `format` key; bumped if the layout changes."""
 
+FORMS = ("window", "streaming")
+"""The sidecar's `form`: one invoke per window, or one per time step."""
+QUANTIZATIONS = (
+    "none",
+    "dynamic",
+    "float16",
+    "int8",
+    "int8-per-channel",
+    "int8-act16",
+)
+"""The sidecar's `quantization` (what `suite.export.tflite` can write)."""
+
 
 def metadata_path(tflite_path) -> Path:
     """`x/model.tflite` -> `x/model.json`."""

@@ -54,15 +54,8 @@ import keras
 from suite.errors import SuiteError
 from suite.export import calibration, metadata, runtime, streaming
 
-QUANTIZATIONS = (
-    "none",
-    "dynamic",
-    "float16",
-    "int8",
-    "int8-per-channel",
-    "int8-act16",
-)
-FORMS = ("window", "streaming")
+FORMS = metadata.FORMS
+QUANTIZATIONS = metadata.QUANTIZATIONS
 
 
 @dataclasses.dataclass(frozen=True)

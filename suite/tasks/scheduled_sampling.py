@@ -69,3 +69,35 @@ class SamplingSchedule(keras.callbacks.Callback):
         )
         self.layer.probability.assign(value)
         self.probabilities.append(value)
+
+
+def fit(config, parts, train_set, val_set) -> dict:
+    """Fits `parts.training` (a seq2seq) with the config's schedule.
+
+    `config` carries the FitOptions plus `sampling_schedule`, `sampling_k`
+    and `max_sampling_probability`; the history gains the per-epoch
+    `sampling_probability` when a schedule runs.
+    """
+    from suite.tasks import training
+
+    callbacks = []
+    if config.sampling_schedule != "none":
+        callbacks.append(
+            SamplingSchedule(
+                parts.training.get_layer("scheduled_sampling"),
+                config.sampling_schedule,
+                config.sampling_k,
+                config.max_sampling_probability,
+            )
+        )
+    history = training.fit(
+        parts.training,
+        train_set,
+        val_set,
+        config.epochs,
+        config.patience,
+        extra_callbacks=callbacks,
+    )
+    if callbacks:
+        history["sampling_probability"] = callbacks[0].probabilities
+    return history

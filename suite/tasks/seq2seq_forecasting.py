@@ -104,27 +104,12 @@ def _dataset(config, window_set, covariates, shuffle):
 
 def train(config, parts, sets: dict, covariates: dict) -> dict:
     """Fits the training model on `sets["train"]`, validates on "val"."""
-    callbacks = []
-    if config.sampling_schedule != "none":
-        callbacks.append(
-            scheduled_sampling.SamplingSchedule(
-                parts.training.get_layer("scheduled_sampling"),
-                config.sampling_schedule,
-                config.sampling_k,
-                config.max_sampling_probability,
-            )
-        )
-    history = training.fit(
-        parts.training,
+    return scheduled_sampling.fit(
+        config,
+        parts,
         _dataset(config, sets["train"], covariates["train"], True),
         _dataset(config, sets["val"], covariates["val"], False),
-        config.epochs,
-        config.patience,
-        extra_callbacks=callbacks,
     )
-    if callbacks:
-        history["sampling_probability"] = callbacks[0].probabilities
-    return history
 
 
 def inference_model(model) -> keras.Model:

@@ -143,26 +143,12 @@ def _dataset(split: Split, batch_size: int, shuffle: bool, seed: int):
 
 def train(config: TransductionConfig, data, parts) -> dict:
     """Fits the training model; returns the history (+ sampling p)."""
-    callbacks = []
-    if config.sampling_schedule != "none":
-        schedule = scheduled_sampling.SamplingSchedule(
-            parts.training.get_layer("scheduled_sampling"),
-            config.sampling_schedule,
-            config.sampling_k,
-            config.max_sampling_probability,
-        )
-        callbacks.append(schedule)
-    history = training.fit(
-        parts.training,
+    return scheduled_sampling.fit(
+        config,
+        parts,
         _dataset(data["train"], config.batch_size, True, config.seed),
         _dataset(data["val"], config.batch_size, False, config.seed),
-        config.epochs,
-        config.patience,
-        extra_callbacks=callbacks,
     )
-    if callbacks:
-        history["sampling_probability"] = callbacks[0].probabilities
-    return history
 
 
 def predict_ids(parts, sources) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from suite.cli import export, main
-from suite.export import runs, runtime, tflite
+from suite.cli import main
+from suite.export import runs, runtime
 from suite.models import registry
 
 
@@ -75,6 +75,3 @@ def test_bad_requests_exit_2_with_one_line(argv, message, capsys):
     assert err.startswith("error: ") and message in err
     assert err.count("\n") == 1
 
-
-def test_cli_offers_every_quantization():
-    assert export.QUANTIZATIONS == tflite.QUANTIZATIONS
