@@ -74,4 +74,3 @@ def test_bad_requests_exit_2_with_one_line(argv, message, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err
     assert err.count("\n") == 1
-
