@@ -4,6 +4,14 @@ import json
 
 from suite.cli import options
 
+# flags named like TransductionConfig fields; a flag left out keeps its default
+TRAIN_FIELDS = (
+    "train_size",
+    "test_size",
+    "sampling_schedule",
+    *options.FIT_FIELDS,
+)
+
 
 def add_parser(subparsers) -> None:
     seq2seq = subparsers.add_parser(
@@ -13,8 +21,8 @@ def add_parser(subparsers) -> None:
     actions = seq2seq.add_subparsers(dest="action", required=True)
 
     train = actions.add_parser("train", help="train, evaluate and save a run")
-    train.add_argument("--train-size", type=int, default=20000)
-    train.add_argument("--test-size", type=int, default=2000)
+    train.add_argument("--train-size", type=int, help="pairs (20000)")
+    train.add_argument("--test-size", type=int, help="pairs (2000)")
     train.add_argument("--cell", default="lstm", help="lstm, gru or slstm")
     train.add_argument(
         "--attention", default="bahdanau", help="bahdanau or luong"
@@ -22,15 +30,10 @@ def add_parser(subparsers) -> None:
     train.add_argument("--units", default="64", help="widths, e.g. 64")
     train.add_argument(
         "--schedule",
-        default="none",
-        help="scheduled sampling: none, linear or inverse_sigmoid",
+        dest="sampling_schedule",
+        help="scheduled sampling: none (default), linear or inverse_sigmoid",
     )
-    train.add_argument("--epochs", type=int, default=15)
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--learning-rate", type=float, default=3e-3)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--run-name")
-    train.add_argument("--overwrite", action="store_true")
+    options.add_fit_arguments(train)
     train.set_defaults(handler=_train)
 
     predict = actions.add_parser(
@@ -51,20 +54,13 @@ def _train(args) -> int:
     from suite.tasks import transduction
 
     config = transduction.TransductionConfig(
-        train_size=args.train_size,
-        test_size=args.test_size,
         model_options={
             **options.model_options(args.units, []),
             "cell": args.cell,
             "attention": args.attention,
             "embedding_dim": 32,
         },
-        sampling_schedule=args.schedule,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        patience=4,
-        seed=args.seed,
+        **options.given(args, TRAIN_FIELDS),
     )
     result, folder = transduction.run_training(
         config, args.run_name, args.overwrite

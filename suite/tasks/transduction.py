@@ -39,6 +39,14 @@ HEATMAP_TEXT = "Saturday, November 21st, 2026"
 class TransductionConfig(training.FitOptions):
     """Everything a date-normalization run needs; saved as config.json."""
 
+    epochs: int = 15
+    """Maximum epochs (early stopping on the validation loss)."""
+    batch_size: int = 64
+    """Pairs per gradient step."""
+    learning_rate: float = 3e-3
+    """Initial Adam learning rate."""
+    patience: int = 4
+    """Epochs without validation improvement before stopping."""
     train_size: int = 20000
     """Generated training pairs."""
     val_size: int = 1000

@@ -93,6 +93,7 @@ def test_real_process_prints_one_line_without_traceback(tmp_path):
         ("sentiment", "sentiment"),
         ("textgen", "textgen"),
         ("speech", "speech"),
+        ("seq2seq", "seq2seq"),
     ],
 )
 def test_train_flags_left_out_keep_the_config_defaults(command, module):
