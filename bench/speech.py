@@ -169,28 +169,16 @@ def keras_scores(run, groups, beam_width, batch_size=32):
     return scores
 
 
-def keras_rtf(run, utterances, repeats):
+def real_time_factors(transcribe, sample_rate, utterances, repeats):
+    """Per repeat: seconds spent in `transcribe(samples)` / audio seconds."""
     rates = []
     for _ in range(repeats):
         elapsed, seconds = 0.0, 0.0
         for u in utterances:
             started = time.perf_counter()
-            speech.transcribe_samples(run, u.samples)
+            transcribe(u.samples)
             elapsed += time.perf_counter() - started
-            seconds += len(u.samples) / run.spec.sample_rate
-        rates.append(elapsed / seconds)
-    return rates
-
-
-def litert_rtf(recognizer, utterances, repeats):
-    rates = []
-    for _ in range(repeats):
-        elapsed, seconds = 0.0, 0.0
-        for u in utterances:
-            started = time.perf_counter()
-            recognizer.transcribe_samples(u.samples)
-            elapsed += time.perf_counter() - started
-            seconds += len(u.samples) / recognizer.spec.sample_rate
+            seconds += len(u.samples) / sample_rate
         rates.append(elapsed / seconds)
     return rates
 
@@ -285,13 +273,23 @@ def main():
     timed = groups["test_connected"][: args.rtf_utterances]
     forms = () if args.keras_only else ("acoustic", "acoustic-dynamic")
     if not args.keras_only:
-        report["rtf"]["keras"] = keras_rtf(run, timed, args.repeats)
+        report["rtf"]["keras"] = real_time_factors(
+            lambda samples: speech.transcribe_samples(run, samples),
+            run.spec.sample_rate,
+            timed,
+            args.repeats,
+        )
     for form in forms:
         recognizer = SpeechTranscriber(folder / f"{form}.tflite")
         report["litert"][form] = litert_scores(
             recognizer, groups, config.beam_width
         )
-        report["rtf"][form] = litert_rtf(recognizer, timed, args.repeats)
+        report["rtf"][form] = real_time_factors(
+            recognizer.transcribe_samples,
+            recognizer.spec.sample_rate,
+            timed,
+            args.repeats,
+        )
         report["litert"][form]["size_kib"] = (
             folder / f"{form}.tflite"
         ).stat().st_size / 1024
