@@ -87,7 +87,26 @@ def make_tuner(spec: JobSpec, results: Path):
         options.update(max_epochs=spec.epochs, factor=spec.hyperband_factor)
     else:
         options["max_trials"] = spec.max_trials
-    return _tuner_class(spec.tuner)(**options)
+    tuner = _tuner_class(spec.tuner)(**options)
+    _retry_interrupted_trials(tuner.oracle)
+    return tuner
+
+
+def _retry_interrupted_trials(oracle) -> None:
+    """Queues every reloaded trial still marked RUNNING for a retry.
+
+    keras-tuner retries the trials its oracle.json lists as ongoing, but a
+    kill between writing a new trial's trial.json and saving oracle.json
+    leaves a RUNNING trial that it would skip (and count towards
+    max_trials). A worker's oracle is a gRPC client: the chief does this.
+    """
+    queue = getattr(oracle, "_retry_queue", None)
+    if queue is None:
+        return
+    ongoing = {trial.trial_id for trial in oracle.ongoing_trials.values()}
+    for trial_id, trial in oracle.trials.items():
+        if trial.status == "RUNNING" and trial_id not in {*queue, *ongoing}:
+            queue.append(trial_id)
 
 
 def _tuner_class(name: str):
