@@ -69,18 +69,19 @@ def bench_lock(path):
 def export_variants(case: Case, folder: Path, modes) -> list[dict]:
     """Each quantization of both forms: files, ops, task metrics."""
     rows = []
-    for quantization in modes:
+    for variant in modes:
+        quantization, fused = parse_variant(variant)
         if quantization in case.skip:
             rows.append(
                 {
-                    "quantization": quantization,
+                    "quantization": variant,
                     "skipped": case.skip[quantization],
                 }
             )
             continue
-        row = {"quantization": quantization}
-        row.update(_window(case, folder, quantization))
-        if case.stream is not None:
+        row = {"quantization": variant}
+        row.update(_window(case, folder, quantization, fused))
+        if case.stream is not None and not fused:
             row.update(_step(case, folder, quantization))
         rows.append(row)
         print(
@@ -96,6 +97,16 @@ def export_variants(case: Case, folder: Path, modes) -> list[dict]:
     return rows
 
 
+def parse_variant(variant: str) -> tuple[str, bool | None]:
+    """`"none"` -> ("none", None: the export's default recurrence);
+    `"none+fused"` -> ("none", True: LSTMs as LiteRT's fused op)."""
+    quantization, _, fused = variant.partition("+")
+    return quantization, (True if fused == "fused" else None)
+
+
+VARIANTS = [*tflite.QUANTIZATIONS, "none+fused", "dynamic+fused"]
+
+
 def _options(case, quantization):
     return {
         "quantization": quantization,
@@ -104,14 +115,17 @@ def _options(case, quantization):
     }
 
 
-def _window(case, folder, quantization) -> dict:
-    int8 = quantization.startswith("int8")
-    length = case.int8_length if int8 else None
+def _window(case, folder, quantization, fused) -> dict:
+    unrolled = quantization.startswith("int8") and (
+        quantization not in tflite.FUSED_QUANTIZATIONS
+    )  # int8 modes without a fused LSTM kernel unroll at a fixed length
+    length = case.int8_length if unrolled else None
     started = time.perf_counter()
     result = tflite.export_window(
         case.model,
-        folder / f"window-{quantization}.tflite",
+        folder / f"window-{quantization}{'-fused' if fused else ''}.tflite",
         sequence_length=length,
+        fuse_lstm=fused,
         **_options(case, quantization),
     )
     seconds = time.perf_counter() - started
@@ -126,6 +140,7 @@ def _window(case, folder, quantization) -> dict:
         "window_metric": case.score(outputs, indices),
         "window_ops_count": len(result.ops),
         "window_has_while": "WHILE" in result.ops,
+        "window_fused_lstm": "UNIDIRECTIONAL_SEQUENCE_LSTM" in result.ops,
         "window_float_ops": list(result.float_ops),
         "window_fixed_length": length,
         "_outputs": outputs,
@@ -318,9 +333,10 @@ def main() -> None:
     parser.add_argument(
         "--quantizations",
         nargs="+",
-        default=list(tflite.QUANTIZATIONS),
-        choices=tflite.QUANTIZATIONS,
-        help="variants to export ('none' is the baseline of the targets)",
+        default=VARIANTS,
+        choices=VARIANTS,
+        help="variants to export ('none' is the baseline of the targets; "
+        "'+fused': LSTMs as LiteRT's fused op, window form only)",
     )
     parser.add_argument("--lock", default="/tmp/suite-bench.lock")
     parser.add_argument("--out", type=Path)

@@ -84,6 +84,9 @@ def write_metadata(
         "states": [dict(entry) for entry in states],
         "ops": sorted(ops),
         "float_ops": sorted(float_ops),
+        # LiteRT's fused LSTM keeps its state in variable tensors that
+        # persist between invokes: reset them before each window
+        "reset_variables_each_invoke": "UNIDIRECTIONAL_SEQUENCE_LSTM" in ops,
         "extras": dict(extras or {}),
     }
     try:

@@ -77,6 +77,9 @@ class LiteRTModel:
         self.output_details = runner.get_output_details()
         del runner  # it holds the interpreter; resizing needs it released
         self.interpreter.allocate_tensors()
+        # the fused LSTM op keeps its state in variable tensors, which
+        # persist between invokes: each window must start from zero
+        self._reset_variables = has_variable_tensors(self.path)
         self._shapes = {
             name: tuple(detail["shape"])
             for name, detail in self.input_details.items()
@@ -102,6 +105,8 @@ class LiteRTModel:
             )
         arrays = {name: self._cast(name, feeds[name]) for name in feeds}
         self._resize(arrays)
+        if self._reset_variables:
+            self.interpreter.reset_all_variables()
         for name, array in arrays.items():
             self.interpreter.set_tensor(
                 self.input_details[name]["index"], array
@@ -258,6 +263,18 @@ def float_op_names(model) -> list[str]:
     return sorted(
         {name for name, is_float in _operators(model) if is_float}
         - _BOUNDARY_OPS
+    )
+
+
+def has_variable_tensors(model) -> bool:
+    """Whether a `.tflite` holds variable (stateful) tensors, e.g. the
+    state of LiteRT's fused LSTM op."""
+    root = schema.Model.GetRootAs(_read_bytes(model), 0)
+    subgraphs = [root.Subgraphs(s) for s in range(root.SubgraphsLength())]
+    return any(
+        subgraph.Tensors(t).IsVariable()
+        for subgraph in subgraphs
+        for t in range(subgraph.TensorsLength())
     )
 
 

@@ -24,14 +24,18 @@ weights, int16 activations: LiteRT's 16x8 mode, same calibration, for
 models whose int8 activations lose too much; BENCHMARKS.md has a
 forecasting model where int8 costs 13% MSE and int8-act16 0.01%; the
 converter refuses it for some models, e.g. the char LM, with a
-`SuiteError`). All int8 modes need calibration. The converter crashes
-calibrating a recurrent WHILE loop, so int8 windows are rebuilt with
+`SuiteError`). All int8 modes need calibration, and the converter crashes
+calibrating a recurrent WHILE loop. So int8 windows swap every plain
+`keras.layers.LSTM` for LiteRT's fused LSTM op (`fuse_lstm`, see
+`suite.layers.fused_lstm`: weights stored once, the loop inside the op, a
+full-integer kernel), which needs no fixed length and stays about a quarter
+of the float file. What cannot be fused (GRU, custom cells, every layer
+under `"int8-act16"`, which has no fused 16x8 kernel) is rebuilt with
 `unroll=True` at a fixed length (`sequence_length`, else the model's, else
-the data's): fast, but every step's ops are stored, so that file is larger
-than the float one for long windows. The streaming step is unrolled by
-construction and stays small: it is the int8 artifact to ship. Inputs and
-outputs stay float32; ops without an int8 kernel stay float and are
-listed in `ExportResult.float_ops`.
+the data's): every step's ops are stored, so that file grows with the
+window. The streaming step is unrolled by construction (one step) and
+stays small. Inputs and outputs stay float32; ops without an int8 kernel
+stay float and are listed in `ExportResult.float_ops`.
 
 Every export writes a JSON sidecar beside the file
 (`suite.export.metadata`), with the caller's `extras`.
@@ -44,6 +48,7 @@ Example:
 
 import dataclasses
 import os
+import struct
 import tempfile
 import warnings
 from collections.abc import Mapping
@@ -53,9 +58,13 @@ import keras
 
 from suite.errors import SuiteError
 from suite.export import calibration, metadata, runtime, streaming
+from suite.layers import fused_lstm
+from suite.layers.fused_lstm import FusedLSTM
 
 FORMS = metadata.FORMS
 QUANTIZATIONS = metadata.QUANTIZATIONS
+FUSED_QUANTIZATIONS = ("int8", "int8-per-channel")
+"""Modes whose windows use the fused LSTM op by default."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,6 +109,7 @@ def export_window(
     quantization: str = "none",
     representative_data=None,
     allow_flex: bool = False,
+    fuse_lstm: bool | None = None,
     extras: Mapping | None = None,
 ) -> ExportResult:
     """Exports `model` for batch-1 windows; returns what was written.
@@ -113,17 +123,33 @@ def export_window(
             dict per input) for `"int8"` calibration.
         allow_flex: permit Select-TF ops (the file then needs the Flex
             delegate, which the stock runtime lacks).
+        fuse_lstm: plain LSTM layers become LiteRT's fused LSTM op
+            (`suite.layers.fused_lstm`: smaller and faster, equal to Keras
+            except that masks are ignored).
+            None (default): fused for `"int8"` and `"int8-per-channel"`,
+            the only way their LSTMs calibrate without unrolling; a `WHILE`
+            loop otherwise (`"int8-act16"` has no fused 16x8 kernel).
         extras: JSON values for the sidecar (normalization, vocabulary...).
     """
     _check_request(path, quantization, representative_data)
-    unroll = quantization.startswith("int8")
-    if unroll:
+    if fuse_lstm is None:
+        fuse_lstm = quantization in FUSED_QUANTIZATIONS
+    calibrated = quantization.startswith("int8")
+    window = window_model(
+        model, sequence_length=sequence_length, fuse_lstm=fuse_lstm
+    )
+    if calibrated and _loops(window):
         sequence_length = calibration.fixed_length(
             model, sequence_length, representative_data
         )
-    window = window_model(model, sequence_length=sequence_length, unroll=unroll)
+        window = window_model(
+            model,
+            sequence_length=sequence_length,
+            unroll=True,
+            fuse_lstm=fuse_lstm,
+        )
     feeds = None
-    if unroll:
+    if calibrated:
         arrays = calibration.input_list(window, representative_data)
         feeds = calibration.window_feeds(window, arrays)
     content = convert(
@@ -175,16 +201,22 @@ def window_model(
     *,
     sequence_length: int | None = None,
     unroll: bool = False,
+    fuse_lstm: bool = False,
     batch_size: int | None = 1,
 ):
     """`model` rebuilt from its config with a static batch (weights copied).
 
     Stateful layers become stateless (the export starts from zero state);
-    `unroll=True` unrolls every recurrent layer (needs a fixed length).
+    `fuse_lstm=True` turns every plain `keras.layers.LSTM` that converts
+    exactly into a `FusedLSTM` (LiteRT's fused LSTM op, see
+    `suite.layers.fused_lstm`); `unroll=True` unrolls every other recurrent
+    layer (needs a fixed length).
     """
     config = _model_config(model)
     _check_length(model, sequence_length)
     _edit_config(config, batch_size, sequence_length, unroll)
+    if fuse_lstm:
+        _fuse_lstms(config)
     import suite.layers  # noqa: F401  (registers custom layers)
 
     rebuilt = model.__class__.from_config(config)
@@ -227,6 +259,7 @@ def convert(model, *, quantization="none", feeds=None, allow_flex=False):
                 content = converter.convert()
         except Exception as error:  # ConverterError and friends
             raise SuiteError(_conversion_message(error, allow_flex)) from None
+    content = unclip_fused_lstms(content)
     custom = runtime.custom_op_names(content)
     if custom and not allow_flex:
         raise SuiteError(
@@ -235,6 +268,43 @@ def convert(model, *, quantization="none", feeds=None, allow_flex=False):
             "(--allow-flex) only if your device links the Flex delegate"
         )
     return content
+
+
+def unclip_fused_lstms(content: bytes) -> bytes:
+    """`content` with every fused LSTM's `cell_clip` set to 0 (no clip).
+
+    The converter writes `cell_clip=10` into each fused LSTM it makes from
+    a Keras LSTM, which Keras never applies: cell states beyond 10 do occur
+    (a trained speech BiLSTM reaches 14.8) and then the file disagrees with
+    Keras. The value is a float stored in place in the op's options table,
+    so it is overwritten there; nothing else in the file moves.
+    """
+    from ai_edge_litert import schema_py_generated as schema
+
+    root = schema.Model.GetRootAs(content, 0)
+    fused = {
+        i
+        for i in range(root.OperatorCodesLength())
+        if max(
+            root.OperatorCodes(i).BuiltinCode(),
+            root.OperatorCodes(i).DeprecatedBuiltinCode(),
+        )
+        == schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
+    }
+    patched = bytearray(content)
+    for s in range(root.SubgraphsLength()):
+        subgraph = root.Subgraphs(s)
+        for o in range(subgraph.OperatorsLength()):
+            operator = subgraph.Operators(o)
+            table = operator.BuiltinOptions()
+            if operator.OpcodeIndex() not in fused or table is None:
+                continue
+            options = schema.UnidirectionalSequenceLSTMOptions()
+            options.Init(table.Bytes, table.Pos)
+            field = options._tab.Offset(6)  # cell_clip (schema field 1)
+            if field:
+                struct.pack_into("<f", patched, table.Pos + field, 0.0)
+    return bytes(patched)
 
 
 def _quietly(function, *args, **kwargs):
@@ -392,6 +462,38 @@ def _edit_config(node, batch_size, sequence_length, unroll):
         node["unroll"] = True
     for value in node.values():
         _edit_config(value, batch_size, sequence_length, unroll)
+
+
+def _fuse_lstms(node):
+    """Swaps fusable `LSTM` configs for `FusedLSTM` in place."""
+    if isinstance(node, list):
+        for item in node:
+            _fuse_lstms(item)
+        return
+    if not isinstance(node, dict):
+        return
+    is_lstm = node.get("class_name") == "LSTM" and node.get("module") in (
+        "keras.layers",
+        "keras.src.layers.rnn.lstm",
+    )
+    if is_lstm and fused_lstm.fusable(node["config"]):
+        node.update(
+            module=FusedLSTM.__module__,
+            class_name=FusedLSTM.__name__,
+            registered_name=f"suite>{FusedLSTM.__name__}",
+        )
+        node["config"]["unroll"] = False
+    for value in node.values():
+        _fuse_lstms(value)
+
+
+def _loops(model) -> bool:
+    """Whether a recurrent layer other than `FusedLSTM` is left: its
+    `WHILE` loop cannot be calibrated for int8, so it is unrolled."""
+    return any(
+        isinstance(layer, keras.layers.RNN) and not isinstance(layer, FusedLSTM)
+        for layer in model._flatten_layers(include_self=False)
+    )
 
 
 def _copy_weights(source, target):

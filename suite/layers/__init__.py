@@ -1,6 +1,7 @@
 """Custom Keras objects; importing this package registers them for loading."""
 
 from suite.layers.attention import BahdanauAttention, LuongAttention
+from suite.layers.fused_lstm import FusedLSTM
 from suite.layers.initializers import LinspaceBias, PowerLawForgetBias
 from suite.layers.losses import CTCLoss, PinballLoss
 from suite.layers.lstm_variants import (
@@ -21,6 +22,7 @@ __all__ = [
     "CTCLoss",
     "CausalDepthwiseConv1D",
     "DecoderStart",
+    "FusedLSTM",
     "GreedyTokens",
     "LastValidStep",
     "LinspaceBias",

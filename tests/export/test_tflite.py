@@ -175,12 +175,58 @@ def test_quantized_window_converts_and_runs(quantization, tmp_path):
     np.testing.assert_allclose(
         got, expected, atol=tolerance.get(quantization, 1e-3)
     )
-    if quantization.startswith("int8"):
-        assert "WHILE" not in result.ops  # reached through the unrolled graph
+    meta = metadata.read_metadata(result.path)
+    if quantization in tflite.FUSED_QUANTIZATIONS:  # fused LSTM op, int8
+        assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in result.ops
+        assert "WHILE" not in result.ops and not result.float_ops
+        assert meta["inputs"][0]["shape"] == [1, None, FEATURES]  # free
+        assert meta["reset_variables_each_invoke"] is True
+    elif quantization == "int8-act16":  # no fused 16x8 kernel: unrolled
+        assert "WHILE" not in result.ops
+        assert "UNIDIRECTIONAL_SEQUENCE_LSTM" not in result.ops
         assert "FULLY_CONNECTED" not in result.float_ops
-        meta = metadata.read_metadata(result.path)
         assert meta["inputs"][0]["shape"] == [1, 6, FEATURES]  # fixed length
-        assert meta["float_ops"] == list(result.float_ops)
+    assert meta["float_ops"] == list(result.float_ops)
+
+
+@pytest.mark.parametrize("name", ["stacked_lstm", "bilstm", "conv_bilstm_ctc"])
+def test_fused_lstm_window_equals_keras(name, tmp_path):
+    model = _tiny(name)
+    result = tflite.export_window(model, tmp_path / "w.tflite", fuse_lstm=True)
+    _assert_builtin(result)
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in result.ops
+    assert "WHILE" not in result.ops
+    lite = runtime.LiteRTModel(result.path)
+    for seed in (1, 2, 3):  # same length twice in a row: no state carried
+        x = _windows(1, 7, seed=seed)
+        np.testing.assert_allclose(
+            lite(x), np.asarray(model(x)), rtol=0, atol=1e-4
+        )
+
+
+def test_fused_lstm_does_not_clip_the_cell_state(tmp_path):
+    # c climbs by ~1 per step to 20 while x = +1, then falls while x = -1:
+    # the converter's default cell_clip of 10 would flip the final sign
+    inputs = keras.Input((None, 1), name="features")
+    lstm = keras.layers.LSTM(1, return_sequences=True, name="lstm")
+    model = keras.Model(inputs, lstm(inputs))
+    i, f, g, o = 10.0, 10.0, 10.0, 0.0
+    small = 1e-3  # not 0: the converter drops all-zero gate weights
+    lstm.set_weights(
+        [
+            np.array([[small, small, g, small]], "float32"),
+            np.full((1, 4), small, "float32"),
+            np.array([i, f, small, o], "float32"),
+        ]
+    )
+    x = np.concatenate([np.ones(20), -np.ones(15)])[None, :, None]
+    x = x.astype("float32")
+    expected = np.asarray(model(x))
+    assert expected[0, -1, 0] > 0.49  # c ~ +5 at the end without a clip
+    result = tflite.export_window(model, tmp_path / "w.tflite", fuse_lstm=True)
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in result.ops
+    got = runtime.LiteRTModel(result.path)(x)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize(
