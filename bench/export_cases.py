@@ -171,7 +171,7 @@ def sentiment_case(run: Path, args) -> Case:
         higher_is_better=True,
         keras_metric=keras_accuracy,
         sample=inputs[median],
-        calibration=_training_ids(loaded),
+        calibration=sentiment.representative_inputs(loaded),
         no_stream_reason=(
             "bidirectional LSTM: the backward direction needs the whole "
             "text, so there is no streaming form"
@@ -186,17 +186,6 @@ def sentiment_case(run: Path, args) -> Case:
             f"({lengths[median]} tokens)"
         ],
     )
-
-
-def _training_ids(loaded, count=400):
-    """Token ids of `count` evenly spaced training reviews (int8
-    calibration; padded to the sequence length)."""
-    from suite.tasks import sentiment
-
-    train = sentiment.load_splits(loaded.config)[0]
-    picks = np.linspace(0, len(train.texts) - 1, count).astype(int)
-    texts = np.asarray(train.texts, dtype=object)[picks]
-    return sentiment.vectorize(loaded.model.get_layer("vectorizer"), texts)
 
 
 # -------------------------------------------------------- text generation

@@ -475,19 +475,26 @@ def predict(run: SentimentRun, texts) -> list[tuple[str, float]]:
 def export_tflite(run: SentimentRun, path=None, quantization: str = "none"):
     """The token-ids classifier as a builtin-ops `.tflite` (batch 1, free
     length); its sidecar carries the vocabulary, sequence length and class
-    names that `suite.export.text_runtime.LiteRTTextClassifier` needs."""
+    names that `suite.export.text_runtime.LiteRTTextClassifier` needs.
+    int8 modes calibrate on `representative_inputs(run)`; "int8-act16" is
+    refused (no fused 16x8 LSTM kernel, and an unrolled text model is
+    impractical)."""
     from suite.export import tflite
 
-    if quantization == "int8":
+    if quantization == "int8-act16":
         raise SuiteError(
-            "int8 needs an unrolled fixed-length text model; use "
-            "quantization 'dynamic' or 'float16' for sentiment exports"
+            "int8-act16 needs an unrolled fixed-length text model; use "
+            "quantization 'int8' or 'dynamic' for sentiment exports"
         )
+    data = None
+    if quantization.startswith("int8"):
+        data = representative_inputs(run)
     vocabulary = run.model.get_layer("vectorizer").get_vocabulary()
     return tflite.export_window(
         run.model.get_layer("token_classifier"),
         Path(path) if path else run.folder / TFLITE_FILE,
         quantization=quantization,
+        representative_data=data,
         extras={
             "task": TASK,
             "vocabulary": list(vocabulary),
@@ -496,6 +503,17 @@ def export_tflite(run: SentimentRun, path=None, quantization: str = "none"):
             "class_names": list(run.class_names),
         },
     )
+
+
+def representative_inputs(run, count: int = 400):
+    """Token ids of `count` evenly spaced training texts of a saved run
+    (int8 calibration), padded to its sequence length."""
+    if not isinstance(run, SentimentRun):
+        run = load_run(run)
+    train = load_splits(run.config)[0]
+    picks = np.linspace(0, len(train.texts) - 1, count).astype(int)
+    texts = [train.texts[i] for i in np.unique(picks)]
+    return vectorize(run.model.get_layer("vectorizer"), texts)
 
 
 def export_run(folder, out, form: str = "window", quantization: str = "none"):

@@ -452,7 +452,8 @@ def export_run(
     """
     _, vocab, model, folder = load_run(run)
     path = Path(path) if path else folder / f"{form}-{quantization}.tflite"
-    data = representative_inputs(folder) if quantization == "int8" else None
+    int8 = quantization.startswith("int8")
+    data = representative_inputs(folder) if int8 else None
     if form == "streaming":
         return export_litert(model, vocab, path, quantization, data)
     return tflite.export(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from suite.cli.main import main
+from suite.errors import SuiteError
 from suite.tasks import sentiment
 
 pytestmark = pytest.mark.slow  # trains a tiny model, converts, subprocess
@@ -110,3 +111,19 @@ def test_generic_suite_export_ships_the_token_model(run_folder, tmp_path):
     assert meta["extras"]["class_names"] == ["neg", "pos"]
     assert meta["extras"]["truncation"] == "middle"
     assert main(["export", str(run_folder), "--form", "streaming"]) == 2
+
+
+def test_int8_export_uses_the_fused_lstm_op(run_folder, tmp_path):
+    from suite.export.text_runtime import LiteRTTextClassifier
+
+    run = sentiment.load_run(run_folder)
+    result = sentiment.export_tflite(run, tmp_path / "int8.tflite", "int8")
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in result.ops
+    assert "WHILE" not in result.ops
+    assert set(result.float_ops) <= {"CAST"}  # the pooling mask's cast
+    lite = LiteRTTextClassifier(result.path).probabilities(TEXTS)
+    keras_probabilities = sentiment.predict_texts(run.model, TEXTS)
+    np.testing.assert_allclose(lite, keras_probabilities, atol=0.05)
+    with pytest.raises(SuiteError, match="int8-act16 needs an unrolled"):
+        sentiment.export_tflite(run, tmp_path / "act16.tflite", "int8-act16")
+    assert not (tmp_path / "act16.tflite").exists()
