@@ -92,6 +92,11 @@ def export(model, path, *, form: str = "window", **options) -> ExportResult:
     if form not in FORMS:
         raise SuiteError(f"unknown form {form!r}; choose one of {FORMS}")
     if form == "streaming":
+        if options.pop("fuse_lstm", None):
+            raise SuiteError(
+                "fuse_lstm applies to the window form; a streaming step "
+                "has no loop to fuse"
+            )
         if options.pop("sequence_length", None) is not None:
             raise SuiteError(
                 "--sequence-length applies to the window form; a streaming "
