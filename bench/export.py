@@ -256,11 +256,13 @@ def report(result: dict) -> str:
             f"{row['window_size_bytes'] / 1024:.1f} KiB | "
             f"{row['window_ms']:.3f} | {row['window_metric']:.4f} |"
         )
-        if streams:
+        if streams and "step_ms" in row:
             line += (
                 f" {row['step_size_bytes'] / 1024:.1f} KiB | "
                 f"{row['step_ms']:.4f} | {row['stream_metric_subset']:.4f} |"
             )
+        elif streams:  # '+fused' variants: window form only
+            line += " - | - | - |"
         lines.append(line)
     lines += [""] + [f"- {q}: {why}" for q, why in _skipped(result)]
     lines += _targets(result, {r["quantization"]: r for r in rows})
@@ -350,10 +352,10 @@ def main() -> None:
     case = CASES[args.case](args.run, args)
     case.stream_every = args.stream_every
     result = measure(case, args)
-    print(report(result), flush=True)
     out = args.out or RESULTS / f"export-{args.case}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
+    print(report(result), flush=True)
 
 
 if __name__ == "__main__":
