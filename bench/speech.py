@@ -277,7 +277,9 @@ def main():
             flush=True,
         )
     if args.ensemble:
-        print_tables({"keras": result, "litert": {}, "rtf": {}})
+        report = {"runs": [str(r.folder) for r in run], "val": val}
+        print_tables({**report, "keras": result, "litert": {}, "rtf": {}})
+        _write(args.out, {**report, "keras": result})
         return
     speech.export_acoustic_model(
         run.model,
@@ -320,8 +322,12 @@ def main():
         ).stat().st_size / 1024
     report["features_max_abs_diff"] = feature_difference(groups, config)
     print_tables(report)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
+    _write(args.out, report)
+
+
+def _write(path, report):
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2)
 
 
