@@ -643,6 +643,6 @@ BENCH_CONFIG = SpeechConfig(epochs=22)
 """What bench/speech.py trains: the defaults (2x Conv1D(128) stride 2,
 2x BiLSTM(128), dropout 0.3, 4000 connected utterances + the 2000 single
 training recordings 4 times, SpecAugment masks, mel-axis warp and tempo
-stretch up to 10%, Adam 2e-3, patience 8) for 22 epochs: the length of
-the (time-limited) trial whose figures BENCHMARKS.md reports; training is
-deterministic, so this reproduces it (best validation epoch restored)."""
+stretch up to 10%, Adam 2e-3, patience 8) for at most 22 epochs (best
+validation epoch restored). Training is deterministic per seed, so
+`python -m bench.speech --seed S` reproduces BENCHMARKS.md's figures."""
