@@ -24,7 +24,8 @@ configurations can be compared without looking at the test figures.
 
     python -m bench.speech --out /tmp/speech.json
     python -m bench.speech --run saved_models/bench-speech-fsdd --keras-only
-    # rescores a saved run; add --eval-batch 1 for per-utterance scoring
+    # rescores a saved run; add --eval-batch 1 for per-utterance scoring,
+    # --ensemble OTHER_RUN to average another seed's probabilities in
 """
 
 import argparse
@@ -74,6 +75,16 @@ def val_utterances(config):
     }
 
 
+def probabilities(runs, features, batch_size):
+    """Per-frame probabilities of each utterance, averaged over `runs`
+    (one run, or a seed ensemble of one configuration)."""
+    each = [
+        speech.frame_probabilities(r.model, features, r.strides, batch_size)
+        for r in runs
+    ]
+    return [np.mean(group, axis=0) for group in zip(*each, strict=True)]
+
+
 def keras_val_scores(run, config, batch_size=32):
     """Greedy error rates of the Keras model on the validation sets (and
     one-digit lexicon decoding of the singles, 'val_single_one_symbol')."""
@@ -81,19 +92,16 @@ def keras_val_scores(run, config, batch_size=32):
     scores = {}
     for name, utterances in val_utterances(config).items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = speech.frame_probabilities(
-            run.model, features, run.strides, batch_size
-        )
+        probs = probabilities(_runs(run), features, batch_size)
         texts = [u.text for u in utterances]
+        vocabulary = _runs(run)[0].vocabulary
         scores[name] = ctc.error_rates(
-            texts, speech.decode_all(probs, run.vocabulary)
+            texts, speech.decode_all(probs, vocabulary)
         )
         if name.endswith("_single"):
             scores[f"{name}_one_symbol"] = ctc.error_rates(
                 texts,
-                speech.decode_all(
-                    probs, run.vocabulary, lexicon=list(run.vocabulary)
-                ),
+                speech.decode_all(probs, vocabulary, lexicon=list(vocabulary)),
             )
     return scores
 
@@ -151,22 +159,24 @@ def litert_scores(recognizer, groups, beam_width):
 def keras_scores(run, groups, beam_width, batch_size=32):
     """What `speech.evaluate` gives, from a loaded run (no training data);
     `batch_size` 1 scores each utterance alone (no padding)."""
-    spec = speech.feature_spec(run.config)
+    spec = speech.feature_spec(_runs(run)[0].config)
     scores = {}
     for name, utterances in groups.items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = speech.frame_probabilities(
-            run.model, features, run.strides, batch_size
-        )
+        probs = probabilities(_runs(run), features, batch_size)
         texts = [u.text for u in utterances]
         scores[name] = speech.decoder_scores(
             probs,
             texts,
-            run.vocabulary,
+            _runs(run)[0].vocabulary,
             beam_width,
             one_symbol=name.endswith("_single"),
         )
     return scores
+
+
+def _runs(run):
+    return run if isinstance(run, list) else [run]
 
 
 def real_time_factors(transcribe, sample_rate, utterances, repeats):
@@ -218,11 +228,23 @@ def main():
         "as transcription and LiteRT run; 32 = speech.evaluate's padded "
         "length-sorted batches)",
     )
+    parser.add_argument(
+        "--ensemble",
+        action="append",
+        default=[],
+        metavar="RUN",
+        help="with --run --keras-only: average the per-frame probabilities "
+        "of these runs (other seeds of the same configuration) and its own",
+    )
     args = parser.parse_args()
     print(machine(), flush=True)
+    if args.ensemble and not (args.run and args.keras_only):
+        raise SystemExit("--ensemble needs --run and --keras-only")
     if args.run:
         run = speech.load_run(args.run)
         folder, config = run.folder, run.config
+        if args.ensemble:
+            run = [run] + [speech.load_run(r) for r in args.ensemble]
         result = keras_scores(
             run, test_utterances(config), config.beam_width, args.eval_batch
         )
@@ -254,6 +276,11 @@ def main():
             f"{100 * r['utterance_accuracy']:.1f}%",
             flush=True,
         )
+    if args.ensemble:
+        report = {"runs": [str(r.folder) for r in run], "val": val}
+        print_tables({**report, "keras": result, "litert": {}, "rtf": {}})
+        _write(args.out, {**report, "keras": result})
+        return
     speech.export_acoustic_model(
         run.model,
         config,
@@ -295,8 +322,12 @@ def main():
         ).stat().st_size / 1024
     report["features_max_abs_diff"] = feature_difference(groups, config)
     print_tables(report)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
+    _write(args.out, report)
+
+
+def _write(path, report):
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2)
 
 
@@ -340,8 +371,9 @@ def print_tables(report):
             f"| {name} | {median(rates):.4f} "
             f"({min(rates):.4f}-{max(rates):.4f}) |"
         )
-    worst = report["features_max_abs_diff"]
-    print(f"\nmax |NumPy - tf.signal| normalized feature: {worst:.2e}")
+    if "features_max_abs_diff" in report:
+        worst = report["features_max_abs_diff"]
+        print(f"\nmax |NumPy - tf.signal| normalized feature: {worst:.2e}")
 
 
 if __name__ == "__main__":

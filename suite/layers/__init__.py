@@ -14,7 +14,13 @@ from suite.layers.mlstm import MLSTM, MLSTMCell
 from suite.layers.normalization import MultiHeadLayerNorm
 from suite.layers.pooling import SequencePooling
 from suite.layers.seq2seq import DecoderStart, GreedyTokens, ScheduledSampling
-from suite.layers.sequence import CausalDepthwiseConv1D, LastValidStep
+from suite.layers.sequence import (
+    CausalDepthwiseConv1D,
+    LastValidStep,
+    LengthMask,
+    SequenceLengths,
+    ZeroMaskedSteps,
+)
 from suite.layers.slstm import SLSTM, SLSTMCell
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "FusedLSTM",
     "GreedyTokens",
     "LastValidStep",
+    "LengthMask",
     "LinspaceBias",
     "LuongAttention",
     "MLSTM",
@@ -36,8 +43,10 @@ __all__ = [
     "SLSTM",
     "SLSTMCell",
     "ScheduledSampling",
+    "SequenceLengths",
     "SequencePooling",
     "VARIANTS",
     "VariantLSTM",
     "VariantLSTMCell",
+    "ZeroMaskedSteps",
 ]

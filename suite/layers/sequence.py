@@ -1,4 +1,5 @@
-"""Small sequence layers the xLSTM blocks need: causal conv, last step."""
+"""Small sequence layers: causal conv and last step (xLSTM blocks); padding
+lengths and masks (the padding-invariant conv front end of the CTC model)."""
 
 import keras
 from keras import ops
@@ -93,6 +94,100 @@ class LastValidStep(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package="suite")
+class SequenceLengths(keras.layers.Layer):
+    """`[B, T, F] -> [B]` int32: steps before each sequence's right padding.
+
+    Padding is the run of all-zero steps at the end of a sequence (how
+    padded feature batches are filled) or, when the input carries a Keras
+    mask (an Embedding with `mask_zero=True`), the masked steps at its end.
+    Zero or masked steps inside a sequence stay part of it. Builtin TFLite
+    ops only.
+
+    Example:
+    >>> x = ops.convert_to_tensor([[[1.0], [0.0], [2.0], [0.0]]])
+    >>> [int(n) for n in SequenceLengths()(x)]
+    [3]
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True  # consumes the mask; returns none
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            present = ops.any(ops.not_equal(inputs, 0), axis=-1)  # [B, T]
+        else:
+            present = ops.cast(mask, "bool")
+        steps = ops.arange(1, ops.shape(inputs)[1] + 1, dtype="int32")
+        return ops.max(ops.where(present, steps[None, :], 0), axis=1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+@keras.saving.register_keras_serializable(package="suite")
+class LengthMask(keras.layers.Layer):
+    """`(lengths [B], frames [B, T', ...]) -> [B, T']` bool: which frames of
+    a time-strided sequence hold data.
+
+    Frame j of a stack of layers with total time stride `stride`, each
+    padded at fixed offsets so that T -> ceil(T / s), starts at step
+    `j * stride`: it holds data iff `j * stride < length` (that is,
+    j < ceil(length / stride)).
+
+    Args:
+        stride: product of the time strides between the lengths' steps and
+            `frames`.
+
+    Example:
+    >>> mask = LengthMask(2)(ops.convert_to_tensor([5, 2]), ops.ones((2, 3)))
+    >>> ops.convert_to_numpy(mask).tolist()
+    [[True, True, True], [True, False, False]]
+    """
+
+    def __init__(self, stride=1, **kwargs):
+        super().__init__(**kwargs)
+        if stride < 1:
+            raise ValueError(f"stride must be >= 1, got {stride}")
+        self.stride = stride
+
+    def call(self, lengths, frames):
+        starts = ops.arange(ops.shape(frames)[1], dtype="int32") * self.stride
+        return starts[None, :] < ops.cast(lengths, "int32")[:, None]
+
+    def get_config(self):
+        return {**super().get_config(), "stride": self.stride}
+
+
+@keras.saving.register_keras_serializable(package="suite")
+class ZeroMaskedSteps(keras.layers.Layer):
+    """`(x [B, T, C], step_mask [B, T]) -> [B, T, C]`: x with the steps
+    where `step_mask` is False set to 0.
+
+    Keeps padding at zero between layers that do not take masks (a
+    convolution then sees the zeros its own padding would give). The
+    output carries no Keras mask (a Dense head after it then gives an
+    unmasked output, which a per-utterance loss such as CTC needs).
+
+    Example:
+    >>> x = ZeroMaskedSteps()(ops.ones((1, 3, 2)), ops.array([[1, 1, 0]]))
+    >>> ops.convert_to_numpy(x)[0, :, 0].tolist()
+    [1.0, 1.0, 0.0]
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True  # consumes the mask; returns none
+
+    def call(self, inputs, step_mask):
+        keep = ops.cast(step_mask, "bool")[:, :, None]
+        return ops.where(keep, inputs, ops.zeros_like(inputs))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 def _serialize(identifier):

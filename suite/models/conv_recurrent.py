@@ -6,6 +6,14 @@ head gives per-frame logits (with `return_sequences=True`). For CTC the
 task sets `output_units = vocabulary + 1` (class 0 = blank, the Keras 3
 convention) and owns loss and decoding (`suite.tasks.speech`).
 Architecture in the style of Deep Speech 2 (Amodei et al., 2016), small.
+
+Padding-invariant: a sequence's outputs on its own frames are the same
+alone as in a right-padded batch (padding = trailing all-zero feature
+steps, or masked token ids). Each convolution pads at fixed offsets (not
+'same', whose left padding depends on the padded length's parity), the
+frames past each sequence's length are held at zero after every block,
+BatchNorm takes its batch statistics from real frames only, and the
+BiLSTMs are masked (the backward direction starts at the last real frame).
 """
 
 import dataclasses
@@ -13,6 +21,7 @@ import dataclasses
 import keras
 
 from suite.errors import SuiteError
+from suite.layers.sequence import LengthMask, SequenceLengths, ZeroMaskedSteps
 from suite.models.common import (
     ModelIO,
     check_fraction,
@@ -29,7 +38,7 @@ class ConvBiLSTMCTCConfig(ModelIO):
     conv_filters: tuple[int, ...] = (128, 128)
     """Filters of each Conv1D block, first to last."""
     conv_strides: tuple[int, ...] = (2, 2)
-    """Stride of each Conv1D block ('same' padding: T -> ceil(T/s))."""
+    """Stride of each Conv1D block (centred zero padding: T -> ceil(T/s))."""
     kernel_size: int = 5
     """Width of every convolution kernel (frames)."""
     units: tuple[int, ...] = (128, 128)
@@ -64,10 +73,18 @@ def build_conv_bilstm_ctc(config: ConvBiLSTMCTCConfig) -> keras.Model:
     (None, None, 11)
     """
     inputs, x = model_inputs(config)
-    for index, (filters, stride) in enumerate(
+    lengths = SequenceLengths(name="lengths")(x)  # [B, T, F] -> [B]
+    if config.vocab_size:  # embedded padding ids are not zero vectors
+        mask = LengthMask(1, name="steps_mask")(lengths, x)
+        x = ZeroMaskedSteps(name="steps_padding")(x, mask)
+    stride = 1
+    for index, (filters, step) in enumerate(
         zip(config.conv_filters, config.conv_strides, strict=True), start=1
     ):
-        x = _conv_block(x, filters, config.kernel_size, stride, index)
+        stride *= step
+        x, mask = _conv_block(
+            x, lengths, filters, config.kernel_size, step, stride, index
+        )
     x = _dropout(x, config, "front_end_dropout")
     last = len(config.units) - 1
     for index, units in enumerate(config.units):
@@ -75,22 +92,29 @@ def build_conv_bilstm_ctc(config: ConvBiLSTMCTCConfig) -> keras.Model:
         x = keras.layers.Bidirectional(
             keras.layers.LSTM(units, return_sequences=sequences),
             name=f"recurrent_{index + 1}",
-        )(x)  # [B, T', C] -> [B, T', 2*units] (or [B, 2*units])
+        )(x, mask=mask)  # [B, T', C] -> [B, T', 2*units] (or [B, 2*units])
         x = _dropout(x, config, f"recurrent_{index + 1}_dropout")
+    if config.return_sequences:  # the head's output then carries no mask
+        x = ZeroMaskedSteps(name="recurrent_padding")(x, mask)
     return keras.Model(inputs, output_head(config, x), name="conv_bilstm_ctc")
 
 
-def _conv_block(x, filters, kernel_size, stride, index):
+def _conv_block(x, lengths, filters, kernel_size, stride, total_stride, index):
+    """Conv1D + BatchNorm + ReLU; returns the output and its frame mask."""
+    x = keras.layers.ZeroPadding1D(
+        ((kernel_size - 1) // 2, kernel_size // 2), name=f"conv_{index}_pad"
+    )(x)  # fixed offsets: frame j is centred on step j * stride
     x = keras.layers.Conv1D(
         filters,
         kernel_size,
         strides=stride,
-        padding="same",
         use_bias=False,
         name=f"conv_{index}",
     )(x)  # [B, T, F] -> [B, ceil(T/stride), filters]
-    x = keras.layers.BatchNormalization(name=f"conv_{index}_norm")(x)
-    return keras.layers.ReLU(name=f"conv_{index}_relu")(x)
+    mask = LengthMask(total_stride, name=f"conv_{index}_mask")(lengths, x)
+    x = keras.layers.BatchNormalization(name=f"conv_{index}_norm")(x, mask=mask)
+    x = keras.layers.ReLU(name=f"conv_{index}_relu")(x)
+    return ZeroMaskedSteps(name=f"conv_{index}_padding")(x, mask), mask
 
 
 def _dropout(x, config, name):

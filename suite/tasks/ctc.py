@@ -33,7 +33,7 @@ BLANK = 0
 
 
 def frames_after_striding(lengths, strides) -> np.ndarray:
-    """Frame counts after 'same'-padded strided layers: ceil(T / s) each."""
+    """Frame counts after strided layers (padded as 'same'): ceil(T / s)."""
     lengths = np.asarray(lengths, dtype="int64")
     for stride in strides:
         lengths = -(-lengths // int(stride))

@@ -264,7 +264,7 @@ class CTCBatches(keras.utils.PyDataset):
         augment=False,
     ):
         super().__init__(workers=1, use_multiprocessing=False)
-        lengths = np.array([len(f) for f in utterances.features])
+        lengths = np.array([valid_steps(f) for f in utterances.features])
         frames = ctc.frames_after_striding(lengths, strides)
         labels = [ctc.encode(t, vocabulary) for t in utterances.texts]
         keep = [i for i, lab in enumerate(labels) if _fits(lab, frames[i])]
@@ -314,12 +314,19 @@ class CTCBatches(keras.utils.PyDataset):
             f = self.features[i]
             if any(warps.values()):
                 warped = audio.warp(f, rng, **warps)
-                n = ctc.frames_after_striding([len(warped)], self.strides)[0]
-                if _fits(self.labels[i], n):  # else keep it unwarped
-                    f = warped
-            feats.append(audio.spec_augment(f, rng, **options))
-            frames.append(ctc.frames_after_striding([len(f)], self.strides)[0])
+                if _fits(self.labels[i], self._frames(warped)):
+                    f = warped  # else keep it unwarped
+            masked = audio.spec_augment(f, rng, **options)
+            if _fits(self.labels[i], self._frames(masked)):
+                f = masked  # a time mask at the end shortens it (padding)
+            feats.append(f)
+            frames.append(self._frames(f))
         return feats, frames
+
+    def _frames(self, features):
+        return ctc.frames_after_striding([valid_steps(features)], self.strides)[
+            0
+        ]
 
     def on_epoch_end(self):
         rng = np.random.default_rng((self.seed, self.epoch))
@@ -330,6 +337,13 @@ class CTCBatches(keras.utils.PyDataset):
 def _fits(labels, frames) -> bool:
     repeats = sum(a == b for a, b in zip(labels, labels[1:], strict=False))
     return 0 < len(labels) + repeats <= frames
+
+
+def valid_steps(features) -> int:
+    """Steps of `[T, F]` features before trailing all-zero steps: what the
+    model counts as the utterance (the rest is padding to it)."""
+    present = np.flatnonzero(np.any(np.asarray(features) != 0, axis=-1))
+    return int(present[-1]) + 1 if len(present) else 0
 
 
 def pad_features(features) -> np.ndarray:
@@ -385,8 +399,9 @@ def augmentation(config: SpeechConfig):
 
 
 def frame_probabilities(model, features, strides, batch_size=32):
-    """Per-frame probabilities `[T'_i, V + 1]` of each utterance."""
-    lengths = np.array([len(f) for f in features])
+    """Per-frame probabilities `[T'_i, V + 1]` of each utterance (the
+    same in any batch: the acoustic model ignores padding)."""
+    lengths = np.array([valid_steps(f) for f in features])
     frames = ctc.frames_after_striding(lengths, strides)
     order = np.argsort(lengths, kind="stable")
     out = [None] * len(features)
@@ -628,6 +643,6 @@ BENCH_CONFIG = SpeechConfig(epochs=22)
 """What bench/speech.py trains: the defaults (2x Conv1D(128) stride 2,
 2x BiLSTM(128), dropout 0.3, 4000 connected utterances + the 2000 single
 training recordings 4 times, SpecAugment masks, mel-axis warp and tempo
-stretch up to 10%, Adam 2e-3, patience 8) for 22 epochs: the length of
-the (time-limited) trial whose figures BENCHMARKS.md reports; training is
-deterministic, so this reproduces it (best validation epoch restored)."""
+stretch up to 10%, Adam 2e-3, patience 8) for at most 22 epochs (best
+validation epoch restored). Training is deterministic per seed, so
+`python -m bench.speech --seed S` reproduces BENCHMARKS.md's figures."""

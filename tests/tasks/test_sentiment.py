@@ -68,12 +68,7 @@ def test_padding_never_changes_a_prediction(pooling):
         )
 
 
-# Convolutional front ends see padding (Conv1D ignores masks): such a
-# builder works on token ids but is not padding-invariant by design.
-CONVOLUTIONAL = {"conv_bilstm_ctc"}
-
-
-@pytest.mark.parametrize("name", sorted(set(registry.names()) - CONVOLUTIONAL))
+@pytest.mark.parametrize("name", registry.names())
 def test_every_registry_builder_is_a_padding_invariant_token_model(name):
     config = sentiment.SentimentConfig(
         model=name, model_options=TINY_OPTIONS[name]

@@ -10,7 +10,7 @@ import pytest
 from suite.cli.main import main
 from suite.data import audio, speech_corpus
 from suite.errors import SuiteError
-from suite.tasks import speech
+from suite.tasks import ctc, speech
 
 TINY = speech.SpeechConfig(
     connected_train=150,
@@ -260,3 +260,67 @@ def test_cli_lexicon_from_a_list_or_a_file(tmp_path):
     assert _lexicon(f"@{words}") == ["yes", "no"]
     with pytest.raises(SuiteError, match="cannot read the lexicon"):
         _lexicon(f"@{tmp_path / 'none.txt'}")
+
+
+def _tiny_acoustic_model(seed=0):
+    """2 strided conv blocks + 2 BiLSTMs, weights and BatchNorm statistics
+    random (so padded frames would show if they leaked)."""
+    from suite.models import registry
+
+    config = registry.make_config(
+        "conv_bilstm_ctc",
+        {
+            "num_features": 5,
+            "output_units": 4,
+            "return_sequences": True,
+            "conv_filters": (4, 4),
+            "conv_strides": (2, 2),
+            "kernel_size": 5,
+            "units": (3, 3),
+        },
+    )
+    model = registry.build_from_config("conv_bilstm_ctc", config)
+    rng = np.random.default_rng(seed)
+    for weight in model.weights:
+        values = 0.5 * rng.normal(size=weight.shape)
+        if "variance" in weight.path:
+            values = 1.0 + np.abs(values)
+        weight.assign(values.astype("float32"))
+    return model
+
+
+def test_padded_batches_score_each_utterance_as_alone():
+    # odd and even lengths: 'same' striding would shift the frame grid
+    rng = np.random.default_rng(1)
+    features = [rng.normal(size=(n, 5)).astype("float32") for n in (7, 12, 13)]
+    model = _tiny_acoustic_model()
+    batched = speech.frame_probabilities(model, features, (2, 2), 8)
+    alone = speech.frame_probabilities(model, features, (2, 2), 1)
+    for together, single in zip(batched, alone, strict=True):
+        assert together.shape == single.shape
+        np.testing.assert_allclose(together, single, atol=1e-5)
+
+
+def test_training_outputs_ignore_extra_padding():
+    # training mode: BatchNorm statistics come from the real frames only
+    rng = np.random.default_rng(2)
+    features = [rng.normal(size=(n, 5)).astype("float32") for n in (9, 14)]
+    model = _tiny_acoustic_model(seed=3)
+    tight = speech.pad_features(features)
+    loose = np.pad(tight, ((0, 0), (0, 7), (0, 0)))
+    frames = ctc.frames_after_striding([9, 14], (2, 2))
+    a = np.asarray(model(tight, training=True))
+    b = np.asarray(model(loose, training=True))
+    for row, n in enumerate(frames):
+        np.testing.assert_allclose(a[row, :n], b[row, :n], atol=1e-5)
+
+
+def test_trailing_zero_steps_are_padding_to_the_batches():
+    features = np.ones((10, 3), "float32")
+    features[3] = 0.0  # inside: part of the utterance
+    features[8:] = 0.0  # at the end: padding (e.g. a time mask there)
+    assert speech.valid_steps(features) == 8
+    subset = speech.UtteranceSet([features], ["1"], np.zeros(1))
+    batches = speech.CTCBatches(subset, "0123456789", (2,), batch_size=1)
+    _, y = batches[0]
+    assert y[0, 0] == 4  # ceil(8 / 2), not ceil(10 / 2)
