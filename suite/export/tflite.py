@@ -51,7 +51,7 @@ import os
 import struct
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import keras
@@ -115,6 +115,7 @@ def export_window(
     representative_data=None,
     allow_flex: bool = False,
     fuse_lstm: bool | None = None,
+    float_layers: Sequence[str] = (),
     extras: Mapping | None = None,
 ) -> ExportResult:
     """Exports `model` for batch-1 windows; returns what was written.
@@ -134,11 +135,22 @@ def export_window(
             None (default): fused for `"int8"` and `"int8-per-channel"`,
             the only way their LSTMs calibrate without unrolling; a `WHILE`
             loop otherwise (`"int8-act16"` has no fused 16x8 kernel).
+        float_layers: names of fused LSTM layers (as in the rebuilt model,
+            e.g. `"backward_recurrent_1"`) that `"int8"` and
+            `"int8-per-channel"` leave in float while the rest is int8: for
+            a layer whose integer kernel loses too much (BENCHMARKS.md:
+            one of the four in the IMDB BiLSTM). Pick them on validation
+            data (`bench/export_selective.py`).
         extras: JSON values for the sidecar (normalization, vocabulary...).
     """
     _check_request(path, quantization, representative_data)
     if fuse_lstm is None:
         fuse_lstm = quantization in FUSED_QUANTIZATIONS
+    if float_layers and not (fuse_lstm and quantization in FUSED_QUANTIZATIONS):
+        raise SuiteError(
+            "float_layers applies to the fused LSTMs of an 'int8' or "
+            f"'int8-per-channel' window, not to {quantization!r}"
+        )
     calibrated = quantization.startswith("int8")
     window = window_model(
         model, sequence_length=sequence_length, fuse_lstm=fuse_lstm
@@ -162,6 +174,7 @@ def export_window(
         quantization=quantization,
         feeds=feeds,
         allow_flex=allow_flex,
+        float_layers=float_layers,
     )
     return _write(path, content, window, "window", quantization, extras)
 
@@ -232,12 +245,15 @@ def window_model(
     return rebuilt
 
 
-def convert(model, *, quantization="none", feeds=None, allow_flex=False):
+def convert(
+    model, *, quantization="none", feeds=None, allow_flex=False, float_layers=()
+):
     """Converts a static-batch keras model to `.tflite` bytes.
 
     The signature's inputs are the model's input names, its outputs the
     model's output names. Raises a `SuiteError` if the result would need
-    non-builtin ops and `allow_flex` is False.
+    non-builtin ops and `allow_flex` is False. `float_layers`: fused LSTM
+    layers of `model` that int8 leaves in float (see `export_window`).
     """
     import tensorflow as tf
 
@@ -255,6 +271,7 @@ def convert(model, *, quantization="none", feeds=None, allow_flex=False):
         _quietly(archive.write_out, folder, verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
         _configure(converter, quantization, feeds, allow_flex)
+        converter._experimental_calibrate_only = bool(float_layers)
         try:
             with warnings.catch_warnings():
                 # int8 calibration runs TF's own deprecated interpreter
@@ -262,6 +279,12 @@ def convert(model, *, quantization="none", feeds=None, allow_flex=False):
                     "ignore", message=r"(?s).*tf.lite.Interpreter is deprecated"
                 )
                 content = converter.convert()
+                if float_layers:
+                    content = _quantize_except(
+                        content, model, float_layers, quantization
+                    )
+        except SuiteError:
+            raise
         except Exception as error:  # ConverterError and friends
             raise SuiteError(_conversion_message(error, allow_flex)) from None
     content = unclip_fused_lstms(content)
@@ -273,6 +296,64 @@ def convert(model, *, quantization="none", feeds=None, allow_flex=False):
             "(--allow-flex) only if your device links the Flex delegate"
         )
     return content
+
+
+def _quantize_except(calibrated, model, float_layers, quantization):
+    """int8 of a calibrated float model, leaving the fused LSTM ops of
+    `float_layers` in float (the converter's own quantizer, with those
+    nodes denylisted)."""
+    import tensorflow as tf
+    from tensorflow.lite.python.convert import mlir_quantize
+
+    nodes = fused_lstm_nodes(calibrated, model)
+    unknown = sorted(set(float_layers) - set(nodes))
+    if unknown:
+        raise SuiteError(
+            f"float_layers {unknown} are not fused LSTM layers of "
+            f"{model.name!r}; it has {sorted(nodes)}"
+        )
+    return mlir_quantize(
+        calibrated,
+        disable_per_channel=quantization != "int8-per-channel",
+        input_data_type=tf.float32,
+        output_data_type=tf.float32,
+        denylisted_nodes=[nodes[name] for name in float_layers],
+    )
+
+
+def fused_lstm_nodes(content: bytes, model) -> dict[str, str]:
+    """`{FusedLSTM layer name: name of its op's output tensor}` for a
+    converted `model`, matched by weights (the op's input-to-forget weights
+    are the transposed forget-gate slice of the layer's kernel)."""
+    import numpy as np
+    from ai_edge_litert import schema_py_generated as schema
+
+    root = schema.Model.GetRootAs(content, 0)
+    subgraph = root.Subgraphs(0)
+    weights = {}  # op output name -> input-to-forget weights
+    for o in range(subgraph.OperatorsLength()):
+        operator = subgraph.Operators(o)
+        options = schema.BuiltinOptions.UnidirectionalSequenceLSTMOptions
+        if operator.BuiltinOptionsType() != options:
+            continue
+        tensor = subgraph.Tensors(operator.Inputs(2))
+        if tensor.Type() != schema.TensorType.FLOAT32:
+            continue  # an int8 op: not matched by float weights
+        data = root.Buffers(tensor.Buffer()).DataAsNumpy()
+        shape = tuple(tensor.ShapeAsNumpy())
+        output = subgraph.Tensors(operator.Outputs(0)).Name().decode()
+        values = np.frombuffer(data.tobytes(), "float32")
+        weights[output] = values.reshape(shape)
+    nodes = {}
+    for layer in model._flatten_layers(include_self=False):
+        if not isinstance(layer, FusedLSTM):
+            continue
+        units = layer.units
+        forget = np.asarray(layer.cell.kernel)[:, units : 2 * units].T
+        for output, values in weights.items():
+            if values.shape == forget.shape and np.array_equal(values, forget):
+                nodes[layer.name] = output
+    return nodes
 
 
 def unclip_fused_lstms(content: bytes) -> bytes:

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+import suite.layers
 from suite.errors import SuiteError
 from suite.export import metadata, runtime, seq2seq_runtime, streaming, tflite
 from suite.models import registry, seq2seq_attention
@@ -202,6 +203,51 @@ def test_fused_lstm_window_equals_keras(name, tmp_path):
         np.testing.assert_allclose(
             lite(x), np.asarray(model(x)), rtol=0, atol=1e-4
         )
+
+
+def test_int8_leaves_the_named_fused_lstms_in_float(tmp_path):
+    model = _tiny("bilstm")
+    train, x = _windows(64, 7, seed=1), _windows(8, 7, seed=2)
+    names = ["forward_recurrent_1", "backward_recurrent_2"]
+    result = tflite.export_window(
+        model,
+        tmp_path / "w.tflite",
+        quantization="int8",
+        representative_data=train,
+        float_layers=names,
+    )
+    window = tflite.window_model(model, fuse_lstm=True)
+    content = result.path.read_bytes()
+    assert sorted(tflite.fused_lstm_nodes(content, window)) == sorted(names)
+    assert result.float_ops == ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
+    every = [
+        layer.name
+        for layer in window._flatten_layers(include_self=False)
+        if isinstance(layer, suite.layers.FusedLSTM)
+    ]
+    errors = []
+    for layers in ([], every):  # all int8, then only the head and concat
+        path = tmp_path / f"{len(layers)}.tflite"
+        tflite.export_window(
+            model,
+            path,
+            quantization="int8",
+            representative_data=train,
+            float_layers=layers,
+        )
+        got = runtime.LiteRTModel(path).predict(x)
+        errors.append(np.abs(got - np.asarray(model(x))).max())
+    assert errors[1] < errors[0] / 2, errors
+    with pytest.raises(SuiteError, match=r"\['nope'\] are not fused LSTM"):
+        tflite.export_window(
+            model,
+            tmp_path / "n.tflite",
+            quantization="int8",
+            representative_data=train,
+            float_layers=["nope"],
+        )
+    with pytest.raises(SuiteError, match="float_layers applies"):
+        tflite.export_window(model, tmp_path / "d.tflite", float_layers=names)
 
 
 def test_fused_lstm_does_not_clip_the_cell_state(tmp_path):
