@@ -74,6 +74,7 @@ def imdb(args) -> dict:
         sequence_length=args.sequence_length,
         truncation=args.truncation,
         ensemble=args.ensemble,
+        ensemble_folds=args.ensemble_folds,
         seed=args.seed,
         limit=args.limit,
         model_options=PRESETS[args.preset],
@@ -84,6 +85,7 @@ def imdb(args) -> dict:
         "truncation": args.truncation,
         "max_tokens": args.max_tokens,
         "ensemble": args.ensemble,
+        "ensemble_folds": args.ensemble_folds,
         "patience": args.patience,
         "seed": args.seed,
         "limit": args.limit,
@@ -118,11 +120,14 @@ def _validation_only(sentiment, config) -> dict:
 
     training.set_seed(config.seed)
     data = sentiment.prepare(config)
-    _, model, histories = sentiment.fit_members(config, data)
+    _, model, histories, held_out = sentiment.fit_members(config, data)
+    if held_out:  # fold-bagging: mean over the members' own slices
+        accuracy = sum(held_out) / len(held_out)
+    else:
+        accuracy = sentiment.evaluate_texts(model, data.validation)["accuracy"]
     return {
-        "validation_accuracy": sentiment.evaluate_texts(model, data.validation)[
-            "accuracy"
-        ],
+        "validation_accuracy": accuracy,
+        "member_validation_accuracies": held_out,
         "epochs_per_member": [len(h["loss"]) for h in histories],
         "val_accuracy_per_epoch": [h["val_accuracy"] for h in histories],
         "val_loss_per_epoch": [h["val_loss"] for h in histories],
@@ -268,6 +273,11 @@ def main() -> None:
         "--truncation", choices=["post", "pre", "middle"], default="post"
     )
     parser.add_argument("--ensemble", type=int, default=1)
+    parser.add_argument(
+        "--ensemble-folds",
+        action="store_true",
+        help="imdb: each ensemble member holds out its own 10%% slice",
+    )
     parser.add_argument("--patience", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(

@@ -16,6 +16,7 @@ TRAIN_FIELDS = (
     "sequence_length",
     "truncation",
     "ensemble",
+    "ensemble_folds",
     *options.FIT_FIELDS,
 )
 
@@ -60,6 +61,14 @@ def _add_train(commands) -> None:
     )
     train.add_argument(
         "--ensemble", type=int, help="models averaged into one (default 1)"
+    )
+    train.add_argument(
+        "--ensemble-folds",
+        action="store_true",
+        default=None,  # left out: the config's default (False)
+        help="fold-bagging: ensemble member k early-stops on its own "
+        "disjoint validation slice and learns from the rest, so the ensemble "
+        "learns from the whole training split",
     )
     options.add_fit_arguments(train)
     train.set_defaults(handler=_train)

@@ -309,6 +309,38 @@ def split_off(
     return data.subset(rng.permutation(rest)), data.subset(held)
 
 
+def disjoint_splits(
+    data: LabelledTexts, count: int, fraction: float, seed: int
+) -> list[tuple[LabelledTexts, LabelledTexts]]:
+    """`count` stratified (rest, held-out) splits whose held-out parts are
+    disjoint, each `fraction` of every class: split k holds out the k-th
+    slice of one seeded permutation per class. The same seed gives the same
+    splits; with count >= 2 every sample lies in some split's rest."""
+    if count < 1 or not 0.0 < fraction * count <= 1.0:
+        raise SuiteError(
+            f"{count} disjoint held-out parts of {fraction} each do not fit "
+            "in the data (count * fraction must be in (0, 1])"
+        )
+    rng = np.random.default_rng(seed)
+    part_of = np.full(len(data), -1)
+    for label in np.unique(data.labels):
+        members = rng.permutation(np.flatnonzero(data.labels == label))
+        size = max(1, round(fraction * len(members)))
+        size = min(size, len(members) // count)
+        for k in range(count):
+            part_of[members[k * size : (k + 1) * size]] = k
+    splits = []
+    for k in range(count):
+        held = np.flatnonzero(part_of == k)
+        if not len(held):
+            raise SuiteError(
+                f"too few samples ({len(data)}) for {count} held-out parts"
+            )
+        rest = rng.permutation(np.flatnonzero(part_of != k))
+        splits.append((data.subset(rest), data.subset(held)))
+    return splits
+
+
 def sample(data: LabelledTexts, limit: int | None, seed: int):
     """A stratified random subset of at most `limit` samples (None: all)."""
     if limit is None or limit >= len(data):

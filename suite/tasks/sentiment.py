@@ -82,6 +82,15 @@ class SentimentConfig(training.FitOptions):
     ensemble: int = 1
     """Models trained (seeds seed, seed+1, ...) whose logits are averaged
     into the one saved model; 1: a single model."""
+    ensemble_folds: bool = False
+    """Fold-bagging: member k holds out its own validation slice (the k-th
+    of `ensemble` disjoint stratified slices of validation_fraction each,
+    one seeded permutation), early-stops on it and learns from all other
+    training texts, so the ensemble as a whole learns from the whole
+    training split; the vocabulary is then adapted on the whole training
+    split, and the reported validation accuracy is the mean of the members'
+    accuracies on their own slices. False: every member holds out the same
+    slice, which no member learns from."""
     model: str = "bilstm"
     """Registry name of the token model."""
     model_options: dict = dataclasses.field(
@@ -108,6 +117,15 @@ class SentimentConfig(training.FitOptions):
             )
         if self.ensemble < 1:
             raise SuiteError(f"ensemble must be >= 1, got {self.ensemble}")
+        if (
+            self.ensemble_folds
+            and self.ensemble * self.validation_fraction > 1.0
+        ):
+            raise SuiteError(
+                f"ensemble_folds: {self.ensemble} disjoint validation slices "
+                f"of {self.validation_fraction} each exceed the training "
+                "split; lower ensemble or validation_fraction"
+            )
         owned = sorted(set(self.model_options) & set(TASK_OWNED_OPTIONS))
         if owned:
             raise SuiteError(
@@ -119,12 +137,18 @@ class SentimentConfig(training.FitOptions):
 
 @dataclasses.dataclass(frozen=True)
 class PreparedData:
-    """Checked splits and the vectorizer adapted on `train` only."""
+    """Checked splits and the vectorizer adapted on `train` only.
+
+    With `member_splits` (fold-bagging, `ensemble_folds`), `train` is the
+    whole training split, `validation` is None, and member k trains on
+    `member_splits[k][0]` and early-stops on `member_splits[k][1]`.
+    """
 
     train: text.LabelledTexts
-    validation: text.LabelledTexts
+    validation: text.LabelledTexts | None
     test: text.LabelledTexts
     vectorizer: keras.layers.TextVectorization
+    member_splits: tuple = ()
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -163,16 +187,34 @@ def load_splits(config: SentimentConfig):
 def prepare(config: SentimentConfig) -> PreparedData:
     """Splits the data and adapts the vectorizer on the training texts."""
     train, test = load_splits(config)
-    train, validation = text.split_off(
-        train, config.validation_fraction, config.seed
-    )
+    member_splits, validation = (), None
+    if config.ensemble_folds:
+        member_splits = tuple(
+            text.disjoint_splits(
+                train, config.ensemble, config.validation_fraction, config.seed
+            )
+        )
+    else:
+        train, validation = text.split_off(
+            train, config.validation_fraction, config.seed
+        )
     vectorizer = make_vectorizer(
         train.texts,
         config.max_tokens,
         config.sequence_length,
         truncation=config.truncation,
     )
-    return PreparedData(train, validation, test, vectorizer)
+    return PreparedData(train, validation, test, vectorizer, member_splits)
+
+
+def member_data(data: PreparedData, index: int) -> PreparedData:
+    """The data member `index` of an ensemble trains and early-stops on."""
+    if not data.member_splits:
+        return data
+    train, validation = data.member_splits[index]
+    return dataclasses.replace(
+        data, train=train, validation=validation, member_splits=()
+    )
 
 
 # ---------------------------------------------------------------- build
@@ -327,20 +369,25 @@ def fit(config: SentimentConfig, token_model, data: PreparedData) -> dict:
 
 def fit_members(config: SentimentConfig, data: PreparedData):
     """Builds and fits `config.ensemble` token models (seeds seed, seed+1,
-    ...); returns (token logits model, end-to-end model, histories). With
-    several members the token model averages their logits."""
-    members, histories = [], []
+    ...); returns (token logits model, end-to-end model, histories, held-out
+    accuracies). With several members the token model averages their
+    logits. The held-out accuracies (one per member, on its own validation
+    slice) are measured with fold-bagging only; else the list is empty."""
+    members, histories, held_out = [], [], []
     for index in range(config.ensemble):
         training.set_seed(config.seed + index)
-        token_model, model = build(config, data)
-        histories.append(fit(config, token_model, data))
+        own = member_data(data, index)
+        token_model, model = build(config, own)
+        histories.append(fit(config, token_model, own))
         members.append(token_model)
+        if data.member_splits:
+            held_out.append(evaluate_texts(model, own.validation)["accuracy"])
     if len(members) > 1:
         token_model = average_logits(members)
         model = text_classifier(
             data.vectorizer, token_model, len(data.class_names)
         )
-    return token_model, model, histories
+    return token_model, model, histories, held_out
 
 
 # ---------------------------------------------------------------- evaluate
@@ -385,16 +432,25 @@ def train(
     training.set_seed(config.seed)
     data = prepare(config)
     started = time.perf_counter()
-    _, model, histories = fit_members(config, data)
+    _, model, histories, held_out = fit_members(config, data)
     seconds = time.perf_counter() - started
     metrics = evaluate_texts(model, data.test)
     metrics.update(
         epochs=sum(len(history["loss"]) for history in histories),
         train_seconds=round(seconds, 1),
         train_samples=len(data.train),
-        validation_accuracy=evaluate_texts(model, data.validation)["accuracy"],
         history=histories[0],
     )
+    if held_out:  # fold-bagging: no held-out set common to all members
+        metrics.update(
+            validation_accuracy=float(np.mean(held_out)),
+            validation="mean of the members' accuracies on their own slices",
+            member_validation_accuracies=held_out,
+        )
+    else:
+        metrics["validation_accuracy"] = evaluate_texts(model, data.validation)[
+            "accuracy"
+        ]
     if len(histories) > 1:
         metrics["member_histories"] = histories
     name = run_name or runs.default_run_name(TASK, config.model)

@@ -93,6 +93,40 @@ def test_stratified_split_and_folds_cover_everything():
     assert sorted(tested) == sorted(data.texts.tolist())
 
 
+def test_disjoint_splits_are_disjoint_stratified_cover_and_are_seeded():
+    data = text.LabelledTexts(
+        np.array([f"t{i}" for i in range(40)], dtype=object),
+        np.array([0] * 20 + [1] * 20, dtype="int32"),
+        ("a", "b"),
+    )
+    everything = sorted(data.texts.tolist())
+    splits = text.disjoint_splits(data, 3, 0.1, seed=0)
+    held = [set(h.texts) for _, h in splits]
+    for rest, part in splits:
+        assert np.bincount(part.labels).tolist() == [2, 2]  # 10% per class
+        assert sorted(rest.texts.tolist() + part.texts.tolist()) == everything
+    assert not (held[0] & held[1] or held[0] & held[2] or held[1] & held[2])
+    learned = set().union(*(set(rest.texts) for rest, _ in splits))
+    assert sorted(learned) == everything  # the ensemble learns from all
+    whole = text.disjoint_splits(data, 10, 0.1, seed=0)  # 10 x 10% = all
+    assert sorted(t for _, h in whole for t in h.texts) == everything
+
+    def texts(seed):
+        return [
+            (rest.texts.tolist(), part.texts.tolist())
+            for rest, part in text.disjoint_splits(data, 3, 0.1, seed)
+        ]
+
+    assert (
+        texts(0)
+        == texts(0)
+        == [(rest.texts.tolist(), part.texts.tolist()) for rest, part in splits]
+    )
+    assert [p for _, p in texts(1)] != [p for _, p in texts(0)]
+    with pytest.raises(SuiteError, match="do not fit"):
+        text.disjoint_splits(data, 11, 0.1, seed=0)
+
+
 def test_standardization_strips_html_breaks_and_punctuation():
     vectorizer = make_vectorizer(["x"], 10, 8)
     raw = "Great<br /><br />FILM!It's \u2028fine.<BR>Ok"

@@ -1,5 +1,6 @@
 """Sentiment task: metrics, masking, batching, a real training run."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -110,11 +111,42 @@ def test_length_batches_cover_every_text_once_and_cut_padding():
         ({"validation_fraction": 1.0}, r"validation_fraction must be in"),
         ({"truncation": "end"}, r"truncation must be one of"),
         ({"ensemble": 0}, r"ensemble must be >= 1"),
+        (
+            {"ensemble": 11, "ensemble_folds": True},
+            r"11 disjoint validation slices of 0.1 each exceed",
+        ),
     ],
 )
 def test_bad_config_is_refused(options, message):
     with pytest.raises(SuiteError, match=message):
         sentiment.SentimentConfig(**options)
+
+
+def test_fold_bagging_gives_each_member_its_own_validation_slice(tmp_path):
+    rows = ["text,label"]
+    rows += [f"good film {i},pos" for i in range(20)]
+    rows += [f"bad film {i},neg" for i in range(20)]
+    path = tmp_path / "reviews.csv"
+    path.write_text("\n".join(rows) + "\n")
+    config = sentiment.SentimentConfig(
+        dataset=str(path), test_fraction=0.2, ensemble=3, ensemble_folds=True
+    )
+    data = sentiment.prepare(config)
+    assert data.validation is None and len(data.train) == 32
+    words = {word for review in data.train.texts for word in review.split()}
+    assert words <= set(data.vectorizer.get_vocabulary())  # every slice's
+    held = []
+    for index in range(3):
+        own = sentiment.member_data(data, index)
+        assert own.vectorizer is data.vectorizer and not own.member_splits
+        assert len(own.validation) == 4 and len(own.train) == 28
+        assert set(own.train.texts) | set(own.validation.texts) == set(
+            data.train.texts
+        )
+        held.append(set(own.validation.texts))
+    assert len(set().union(*held)) == 12  # three disjoint slices
+    plain = sentiment.prepare(dataclasses.replace(config, ensemble_folds=False))
+    assert sentiment.member_data(plain, 2) is plain
 
 
 def _tiny_config(**overrides):

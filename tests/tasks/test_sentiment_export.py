@@ -39,6 +39,7 @@ def run_folder(tmp_path_factory):
         sequence_length=10,
         truncation="middle",  # the LiteRT tokenizer must cut the same way
         ensemble=2,  # logits of two models averaged: still one model
+        ensemble_folds=True,  # each member early-stops on its own slice
         model_options={
             "units": (4,),
             "embedding_dim": 4,
@@ -62,7 +63,10 @@ def test_litert_export_matches_keras_with_builtin_ops(run_folder):
     ]
     metrics = json.loads((run_folder / "metrics.json").read_text())
     assert len(metrics["member_histories"]) == 2
-    assert 0.0 <= metrics["validation_accuracy"] <= 1.0
+    held_out = metrics["member_validation_accuracies"]  # fold-bagging
+    assert len(held_out) == 2 and all(0.0 <= a <= 1.0 for a in held_out)
+    assert metrics["validation_accuracy"] == pytest.approx(np.mean(held_out))
+    assert run.config.ensemble_folds  # saved and reloaded with the run
     result = sentiment.export_tflite(run)
     assert result.path == run_folder / "model.tflite"
     assert "WHILE" in result.ops and not any("Flex" in o for o in result.ops)
