@@ -48,7 +48,6 @@ Example:
 
 import dataclasses
 import os
-import struct
 import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
@@ -57,7 +56,7 @@ from pathlib import Path
 import keras
 
 from suite.errors import SuiteError
-from suite.export import calibration, metadata, runtime, streaming
+from suite.export import calibration, fusion, metadata, runtime, streaming
 from suite.layers import fused_lstm
 from suite.layers.fused_lstm import FusedLSTM
 
@@ -280,14 +279,14 @@ def convert(
                 )
                 content = converter.convert()
                 if float_layers:
-                    content = _quantize_except(
+                    content = fusion.quantize_except(
                         content, model, float_layers, quantization
                     )
         except SuiteError:
             raise
         except Exception as error:  # ConverterError and friends
             raise SuiteError(_conversion_message(error, allow_flex)) from None
-    content = unclip_fused_lstms(content)
+    content = fusion.unclip_fused_lstms(content)
     custom = runtime.custom_op_names(content)
     if custom and not allow_flex:
         raise SuiteError(
@@ -296,101 +295,6 @@ def convert(
             "(--allow-flex) only if your device links the Flex delegate"
         )
     return content
-
-
-def _quantize_except(calibrated, model, float_layers, quantization):
-    """int8 of a calibrated float model, leaving the fused LSTM ops of
-    `float_layers` in float (the converter's own quantizer, with those
-    nodes denylisted)."""
-    import tensorflow as tf
-    from tensorflow.lite.python.convert import mlir_quantize
-
-    nodes = fused_lstm_nodes(calibrated, model)
-    unknown = sorted(set(float_layers) - set(nodes))
-    if unknown:
-        raise SuiteError(
-            f"float_layers {unknown} are not fused LSTM layers of "
-            f"{model.name!r}; it has {sorted(nodes)}"
-        )
-    return mlir_quantize(
-        calibrated,
-        disable_per_channel=quantization != "int8-per-channel",
-        input_data_type=tf.float32,
-        output_data_type=tf.float32,
-        denylisted_nodes=[nodes[name] for name in float_layers],
-    )
-
-
-def fused_lstm_nodes(content: bytes, model) -> dict[str, str]:
-    """`{FusedLSTM layer name: name of its op's output tensor}` for a
-    converted `model`, matched by weights (the op's input-to-forget weights
-    are the transposed forget-gate slice of the layer's kernel)."""
-    import numpy as np
-    from ai_edge_litert import schema_py_generated as schema
-
-    root = schema.Model.GetRootAs(content, 0)
-    subgraph = root.Subgraphs(0)
-    weights = {}  # op output name -> input-to-forget weights
-    for o in range(subgraph.OperatorsLength()):
-        operator = subgraph.Operators(o)
-        options = schema.BuiltinOptions.UnidirectionalSequenceLSTMOptions
-        if operator.BuiltinOptionsType() != options:
-            continue
-        tensor = subgraph.Tensors(operator.Inputs(2))
-        if tensor.Type() != schema.TensorType.FLOAT32:
-            continue  # an int8 op: not matched by float weights
-        data = root.Buffers(tensor.Buffer()).DataAsNumpy()
-        shape = tuple(tensor.ShapeAsNumpy())
-        output = subgraph.Tensors(operator.Outputs(0)).Name().decode()
-        values = np.frombuffer(data.tobytes(), "float32")
-        weights[output] = values.reshape(shape)
-    nodes = {}
-    for layer in model._flatten_layers(include_self=False):
-        if not isinstance(layer, FusedLSTM):
-            continue
-        units = layer.units
-        forget = np.asarray(layer.cell.kernel)[:, units : 2 * units].T
-        for output, values in weights.items():
-            if values.shape == forget.shape and np.array_equal(values, forget):
-                nodes[layer.name] = output
-    return nodes
-
-
-def unclip_fused_lstms(content: bytes) -> bytes:
-    """`content` with every fused LSTM's `cell_clip` set to 0 (no clip).
-
-    The converter writes `cell_clip=10` into each fused LSTM it makes from
-    a Keras LSTM, which Keras never applies: cell states beyond 10 do occur
-    (a trained speech BiLSTM reaches 14.8) and then the file disagrees with
-    Keras. The value is a float stored in place in the op's options table,
-    so it is overwritten there; nothing else in the file moves.
-    """
-    from ai_edge_litert import schema_py_generated as schema
-
-    root = schema.Model.GetRootAs(content, 0)
-    fused = {
-        i
-        for i in range(root.OperatorCodesLength())
-        if max(
-            root.OperatorCodes(i).BuiltinCode(),
-            root.OperatorCodes(i).DeprecatedBuiltinCode(),
-        )
-        == schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
-    }
-    patched = bytearray(content)
-    for s in range(root.SubgraphsLength()):
-        subgraph = root.Subgraphs(s)
-        for o in range(subgraph.OperatorsLength()):
-            operator = subgraph.Operators(o)
-            table = operator.BuiltinOptions()
-            if operator.OpcodeIndex() not in fused or table is None:
-                continue
-            options = schema.UnidirectionalSequenceLSTMOptions()
-            options.Init(table.Bytes, table.Pos)
-            field = options._tab.Offset(6)  # cell_clip (schema field 1)
-            if field:
-                struct.pack_into("<f", patched, table.Pos + field, 0.0)
-    return bytes(patched)
 
 
 def _quietly(function, *args, **kwargs):

@@ -19,7 +19,7 @@ the converted file agree. What the converter does differently, and why
 `fusable()` refuses some layers:
 - the fused op's final `h` and `c` outputs are zeros: no `return_state`;
 - it writes a `cell_clip` of 10, which Keras does not apply
-  (`suite.export.tflite.unclip_fused_lstms` sets it to 0 after conversion);
+  (`suite.export.fusion.unclip_fused_lstms` sets it to 0 after conversion);
 - masks are ignored: feed unpadded inputs (batch-1 windows at their own
   length, as the LiteRT runtime does);
 - only the default activations (tanh, sigmoid) with a bias.

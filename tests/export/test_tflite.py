@@ -9,7 +9,14 @@ import pytest
 
 import suite.layers
 from suite.errors import SuiteError
-from suite.export import metadata, runtime, seq2seq_runtime, streaming, tflite
+from suite.export import (
+    fusion,
+    metadata,
+    runtime,
+    seq2seq_runtime,
+    streaming,
+    tflite,
+)
 from suite.models import registry, seq2seq_attention
 from tests.models.test_registry import TINY_OPTIONS
 
@@ -218,7 +225,7 @@ def test_int8_leaves_the_named_fused_lstms_in_float(tmp_path):
     )
     window = tflite.window_model(model, fuse_lstm=True)
     content = result.path.read_bytes()
-    assert sorted(tflite.fused_lstm_nodes(content, window)) == sorted(names)
+    assert sorted(fusion.fused_lstm_nodes(content, window)) == sorted(names)
     assert result.float_ops == ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
     every = [
         layer.name
