@@ -112,7 +112,17 @@ def _add_export(commands) -> None:
     )
     export.add_argument("run", help="run folder or name in saved_models/")
     export.add_argument(
-        "--quantization", choices=("none", "dynamic", "float16"), default="none"
+        "--quantization",
+        choices=("none", "dynamic", "float16", "int8", "int8-per-channel"),
+        default="none",
+    )
+    export.add_argument(
+        "--float-layers",
+        nargs="+",
+        default=(),
+        metavar="LAYER",
+        help="int8: LSTM layers left in float (e.g. forward_recurrent_1; "
+        "pick them on validation data, see bench/export_selective.py)",
     )
     export.add_argument("--out", help="default: RUN/model.tflite")
     export.set_defaults(handler=_export)
@@ -203,7 +213,9 @@ def _export(args) -> int:
     from suite.tasks import sentiment
 
     run = sentiment.load_run(args.run)
-    result = sentiment.export_tflite(run, args.out, args.quantization)
+    result = sentiment.export_tflite(
+        run, args.out, args.quantization, float_layers=args.float_layers
+    )
     print(f"wrote {result.path} ({result.size_bytes / 1024:.1f} KiB)")
     print(f"metadata {result.metadata_path} (vocabulary, classes)")
     print(f"ops: {', '.join(result.ops)}")

@@ -33,14 +33,15 @@ def quantize_except(calibrated, model, float_layers, quantization):
         disable_per_channel=quantization != "int8-per-channel",
         input_data_type=tf.float32,
         output_data_type=tf.float32,
-        denylisted_nodes=[nodes[name] for name in float_layers],
+        denylisted_nodes=[op for name in float_layers for op in nodes[name]],
     )
 
 
-def fused_lstm_nodes(content: bytes, model) -> dict[str, str]:
-    """`{FusedLSTM layer name: name of its op's output tensor}` for a
+def fused_lstm_nodes(content: bytes, model) -> dict[str, list[str]]:
+    """`{FusedLSTM layer name: names of its ops' output tensors}` for a
     converted `model`, matched by weights (the op's input-to-forget weights
-    are the transposed forget-gate slice of the layer's kernel)."""
+    are the transposed forget-gate slice of the layer's kernel). A name has
+    several ops when nested models repeat it (ensemble members)."""
     import numpy as np
     from ai_edge_litert import schema_py_generated as schema
 
@@ -68,7 +69,7 @@ def fused_lstm_nodes(content: bytes, model) -> dict[str, str]:
         forget = np.asarray(layer.cell.kernel)[:, units : 2 * units].T
         for output, values in weights.items():
             if values.shape == forget.shape and np.array_equal(values, forget):
-                nodes[layer.name] = output
+                nodes.setdefault(layer.name, []).append(output)
     return nodes
 
 

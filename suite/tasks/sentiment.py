@@ -528,13 +528,15 @@ def predict(run: SentimentRun, texts) -> list[tuple[str, float]]:
     ]
 
 
-def export_tflite(run: SentimentRun, path=None, quantization: str = "none"):
+def export_tflite(
+    run: SentimentRun, path=None, quantization: str = "none", float_layers=()
+):
     """The token-ids classifier as a builtin-ops `.tflite` (batch 1, free
     length); its sidecar carries the vocabulary, sequence length and class
     names that `suite.export.text_runtime.LiteRTTextClassifier` needs.
-    int8 modes calibrate on `representative_inputs(run)`; "int8-act16" is
-    refused (no fused 16x8 LSTM kernel, and an unrolled text model is
-    impractical)."""
+    int8 modes calibrate on `representative_inputs(run)` and may leave
+    `float_layers` (LSTM layer names) in float; "int8-act16" is refused (no
+    fused 16x8 LSTM kernel, and an unrolled text model is impractical)."""
     from suite.export import tflite
 
     if quantization == "int8-act16":
@@ -551,6 +553,7 @@ def export_tflite(run: SentimentRun, path=None, quantization: str = "none"):
         Path(path) if path else run.folder / TFLITE_FILE,
         quantization=quantization,
         representative_data=data,
+        float_layers=float_layers,
         extras={
             "task": TASK,
             "vocabulary": list(vocabulary),

@@ -10,6 +10,7 @@ import pytest
 
 from suite.cli.main import main
 from suite.errors import SuiteError
+from suite.export import runtime
 from suite.tasks import sentiment
 
 pytestmark = pytest.mark.slow  # trains a tiny model, converts, subprocess
@@ -128,6 +129,21 @@ def test_int8_export_uses_the_fused_lstm_op(run_folder, tmp_path):
     lite = LiteRTTextClassifier(result.path).probabilities(TEXTS)
     keras_probabilities = sentiment.predict_texts(run.model, TEXTS)
     np.testing.assert_allclose(lite, keras_probabilities, atol=0.05)
+    out = tmp_path / "selective.tflite"
+    command = ["sentiment", "export", str(run_folder), "--out", str(out)]
+    command += ["--quantization", "int8", "--float-layers", "forward_lstm"]
+    assert main(command) == 2  # no such layer: one line, nothing written
+    assert not out.exists()
+    command[-1] = "forward_recurrent_1"  # in both ensemble members
+    assert main(command) == 0
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert set(meta["float_ops"]) == {"CAST", "UNIDIRECTIONAL_SEQUENCE_LSTM"}
+    float_lstms = [
+        name
+        for name, is_float in runtime._operators(out)
+        if is_float and name == "UNIDIRECTIONAL_SEQUENCE_LSTM"
+    ]
+    assert len(float_lstms) == 2  # one per ensemble member; 2 stay int8
     with pytest.raises(SuiteError, match="int8-act16 needs an unrolled"):
         sentiment.export_tflite(run, tmp_path / "act16.tflite", "int8-act16")
     assert not (tmp_path / "act16.tflite").exists()
