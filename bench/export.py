@@ -35,6 +35,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from bench.export_cases import CASES, TRAINERS, Case, pad_to  # noqa: E402
+from suite.errors import SuiteError  # noqa: E402
 from suite.export import runtime, tflite  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -80,9 +81,14 @@ def export_variants(case: Case, folder: Path, modes) -> list[dict]:
             )
             continue
         row = {"quantization": variant}
-        row.update(_window(case, folder, quantization, fused))
-        if case.stream is not None and not fused:
-            row.update(_step(case, folder, quantization))
+        try:
+            row.update(_window(case, folder, quantization, fused))
+            if case.stream is not None and not fused:
+                row.update(_step(case, folder, quantization))
+        except SuiteError as error:  # e.g. the converter refuses int8-act16
+            rows.append({"quantization": variant, "skipped": str(error)})
+            print(f"{variant}: not produced: {error}", flush=True)
+            continue
         rows.append(row)
         print(
             json.dumps(
