@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 
 from bench.export_cases import CASES, TRAINERS, Case, pad_to  # noqa: E402
 from suite.errors import SuiteError  # noqa: E402
-from suite.export import runtime, tflite  # noqa: E402
+from suite.export import metadata, runtime, tflite  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -122,19 +122,15 @@ def _options(case, quantization):
 
 
 def _window(case, folder, quantization, fused) -> dict:
-    unrolled = quantization.startswith("int8") and (
-        quantization not in tflite.FUSED_QUANTIZATIONS
-    )  # int8 modes without a fused LSTM kernel unroll at a fixed length
-    length = case.int8_length if unrolled else None
     started = time.perf_counter()
     result = tflite.export_window(
         case.model,
         folder / f"window-{quantization}{'-fused' if fused else ''}.tflite",
-        sequence_length=length,
         fuse_lstm=fused,
         **_options(case, quantization),
     )
     seconds = time.perf_counter() - started
+    length = _fixed_length(case.model, result.path)
     lite = runtime.LiteRTModel(result.path, num_threads=1)
     fit = (lambda x: pad_to(x, length)) if length else (lambda x: x)
     outputs = [lite(fit(x)) for x in case.inputs]
@@ -151,6 +147,14 @@ def _window(case, folder, quantization, fused) -> dict:
         "window_fixed_length": length,
         "_outputs": outputs,
     }
+
+
+def _fixed_length(model, path) -> int | None:
+    """The window length an export fixed on a free-length model (an
+    unrolled int8 window: inputs are zero-padded to it), else None."""
+    if model.inputs[0].shape[1] is not None:
+        return None
+    return metadata.read_metadata(path)["inputs"][0]["shape"][1]
 
 
 def _step(case, folder, quantization) -> dict:

@@ -37,9 +37,8 @@ class Case:
     sample: np.ndarray
     """The batch-1 input of the latency figures."""
     calibration: object
-    """Training inputs for int8 calibration (fixed length)."""
-    int8_length: int | None = None
-    """Fixed length of an unrolled (int8-act16) window (inputs padded to it)."""
+    """Training inputs for int8 calibration (an unrolled int8 window takes
+    their length)."""
     stream: Callable | None = None
     """stream(step_outputs) -> the window output; None: no streaming form."""
     no_stream_reason: str = ""
@@ -136,21 +135,31 @@ def train_sentiment(run_name: str, epochs: int) -> Path:
     return sentiment.train(config, run_name=run_name, overwrite=True)
 
 
+def seeded_reviews(loaded, data, count: int, seed: int = 0):
+    """`count` seeded reviews of `data` (texts + labels) as token ids of a
+    sentiment run: (padded ids [N, L], one batch-1 array per review cut to
+    its own length, labels [N])."""
+    from suite.tasks import sentiment
+
+    picks = np.random.default_rng(seed).permutation(len(data.texts))
+    picks = np.sort(picks[:count])
+    texts = np.asarray(data.texts, dtype=object)[picks]
+    ids = sentiment.vectorize(loaded.model.get_layer("vectorizer"), texts)
+    lengths = np.maximum(np.count_nonzero(ids, axis=1), 1)
+    inputs = [ids[i : i + 1, : lengths[i]] for i in range(len(ids))]
+    return ids, inputs, np.asarray(data.labels)[picks]
+
+
 def sentiment_case(run: Path, args) -> Case:
     """Test accuracy of the token-ids classifier on a seeded test subset."""
     from suite.tasks import sentiment
 
     loaded = sentiment.load_run(run)
     test = sentiment.load_splits(loaded.config)[1]
-    picks = np.random.default_rng(0).permutation(len(test.texts))
-    picks = np.sort(picks[: args.test_limit])
-    texts = np.asarray(test.texts, dtype=object)[picks]
-    labels = np.asarray(test.labels)[picks]
-    ids = sentiment.vectorize(loaded.model.get_layer("vectorizer"), texts)
+    ids, inputs, labels = seeded_reviews(loaded, test, args.test_limit)
     classifier = loaded.model.get_layer("token_classifier")
     keras_probs = sentiment.predict_ids(classifier, ids)
-    lengths = np.maximum(np.count_nonzero(ids, axis=1), 1)
-    inputs = [ids[i : i + 1, : lengths[i]] for i in range(len(ids))]
+    lengths = [x.shape[1] for x in inputs]
 
     def score(outputs, indices):
         probs = np.concatenate(outputs)[:, 0]  # [N] P(positive)
@@ -167,7 +176,7 @@ def sentiment_case(run: Path, args) -> Case:
         model=classifier,
         inputs=inputs,
         score=score,
-        metric_name=f"test accuracy % ({len(picks)} seeded test reviews)",
+        metric_name=f"test accuracy % ({len(inputs)} seeded test reviews)",
         higher_is_better=True,
         keras_metric=keras_accuracy,
         sample=inputs[median],
@@ -227,7 +236,6 @@ def text_generation_case(run: Path, args) -> Case:
         keras_metric=score([keras_logits], np.arange(len(x))),
         sample=x[:1],
         calibration=data.x_train[:: max(1, len(data.x_train) // 400)],
-        int8_length=config.sequence_length,
         stream=lambda steps: np.concatenate(steps, axis=1),
         extras={"task": "text_generation", "vocabulary": vocab.to_dict()},
         notes=["streaming step = one character in, next-char logits out"],
@@ -303,7 +311,6 @@ def speech_case(run: Path, args) -> Case:
         keras_metric=100 * keras_rates["utterance_accuracy"],
         sample=inputs[median],
         calibration=calibration,
-        int8_length=int(calibration.shape[1]),
         no_stream_reason=(
             "bidirectional LSTM: the backward direction needs the whole "
             "utterance, so there is no streaming form"

@@ -27,22 +27,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from bench.export import RESULTS, bench_lock, median_ms  # noqa: E402
+from bench.export_cases import seeded_reviews  # noqa: E402
 from suite.data import text  # noqa: E402
 from suite.export import runtime, tflite  # noqa: E402
 from suite.layers import FusedLSTM  # noqa: E402
 from suite.tasks import sentiment  # noqa: E402
-
-
-def reviews(run, texts, labels, count, seed=0):
-    """Token ids (each cut to its own length) and labels of `count` seeded
-    reviews."""
-    picks = np.sort(np.random.default_rng(seed).permutation(len(texts))[:count])
-    ids = sentiment.vectorize(
-        run.model.get_layer("vectorizer"), [texts[i] for i in picks]
-    )
-    lengths = np.maximum(np.count_nonzero(ids, axis=1), 1)
-    inputs = [ids[i : i + 1, : lengths[i]] for i in range(len(ids))]
-    return inputs, np.asarray(labels)[picks]
 
 
 def accuracy(path, inputs, labels) -> float:
@@ -75,12 +64,10 @@ def main() -> None:
     _, validation = text.split_off(
         train, run.config.validation_fraction, run.config.seed
     )
-    val_inputs, val_labels = reviews(
-        run, validation.texts, validation.labels, args.validation_reviews
+    _, val_inputs, val_labels = seeded_reviews(
+        run, validation, args.validation_reviews
     )
-    test_inputs, test_labels = reviews(
-        run, test.texts, test.labels, args.test_limit
-    )
+    _, test_inputs, test_labels = seeded_reviews(run, test, args.test_limit)
     classifier = run.model.get_layer("token_classifier")
     calibration = sentiment.representative_inputs(run)
     window = tflite.window_model(classifier, fuse_lstm=True)

@@ -41,26 +41,21 @@ def fused_lstm_nodes(content: bytes, model) -> dict[str, list[str]]:
     """`{FusedLSTM layer name: names of its ops' output tensors}` for a
     converted `model`, matched by weights (the op's input-to-forget weights
     are the transposed forget-gate slice of the layer's kernel). A name has
-    several ops when nested models repeat it (ensemble members)."""
+    several ops when nested models repeat it (ensemble members). Ops left
+    int8 have no float weights to match and are not listed."""
     import numpy as np
     from ai_edge_litert import schema_py_generated as schema
 
     root = schema.Model.GetRootAs(content, 0)
-    subgraph = root.Subgraphs(0)
     weights = {}  # op output name -> input-to-forget weights
-    for o in range(subgraph.OperatorsLength()):
-        operator = subgraph.Operators(o)
-        options = schema.BuiltinOptions.UnidirectionalSequenceLSTMOptions
-        if operator.BuiltinOptionsType() != options:
-            continue
+    for subgraph, operator in _fused_lstm_ops(root):
         tensor = subgraph.Tensors(operator.Inputs(2))
         if tensor.Type() != schema.TensorType.FLOAT32:
-            continue  # an int8 op: not matched by float weights
+            continue
         data = root.Buffers(tensor.Buffer()).DataAsNumpy()
-        shape = tuple(tensor.ShapeAsNumpy())
         output = subgraph.Tensors(operator.Outputs(0)).Name().decode()
         values = np.frombuffer(data.tobytes(), "float32")
-        weights[output] = values.reshape(shape)
+        weights[output] = values.reshape(tuple(tensor.ShapeAsNumpy()))
     nodes = {}
     for layer in model._flatten_layers(include_self=False):
         if not isinstance(layer, FusedLSTM):
@@ -84,27 +79,25 @@ def unclip_fused_lstms(content: bytes) -> bytes:
     """
     from ai_edge_litert import schema_py_generated as schema
 
-    root = schema.Model.GetRootAs(content, 0)
-    fused = {
-        i
-        for i in range(root.OperatorCodesLength())
-        if max(
-            root.OperatorCodes(i).BuiltinCode(),
-            root.OperatorCodes(i).DeprecatedBuiltinCode(),
-        )
-        == schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
-    }
     patched = bytearray(content)
+    for _, operator in _fused_lstm_ops(schema.Model.GetRootAs(content, 0)):
+        table = operator.BuiltinOptions()
+        options = schema.UnidirectionalSequenceLSTMOptions()
+        options.Init(table.Bytes, table.Pos)
+        field = options._tab.Offset(6)  # cell_clip (schema field 1)
+        if field:
+            struct.pack_into("<f", patched, table.Pos + field, 0.0)
+    return bytes(patched)
+
+
+def _fused_lstm_ops(root):
+    """Yields `(subgraph, operator)` for every fused LSTM op of a model."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    options = schema.BuiltinOptions.UnidirectionalSequenceLSTMOptions
     for s in range(root.SubgraphsLength()):
         subgraph = root.Subgraphs(s)
         for o in range(subgraph.OperatorsLength()):
             operator = subgraph.Operators(o)
-            table = operator.BuiltinOptions()
-            if operator.OpcodeIndex() not in fused or table is None:
-                continue
-            options = schema.UnidirectionalSequenceLSTMOptions()
-            options.Init(table.Bytes, table.Pos)
-            field = options._tab.Offset(6)  # cell_clip (schema field 1)
-            if field:
-                struct.pack_into("<f", patched, table.Pos + field, 0.0)
-    return bytes(patched)
+            if operator.BuiltinOptionsType() == options:
+                yield subgraph, operator

@@ -57,6 +57,7 @@ def write_metadata(
     states: Sequence[Mapping[str, Any]] = (),
     ops: Sequence[str] = (),
     float_ops: Sequence[str] = (),
+    reset_variables: bool = False,
     extras: Mapping[str, Any] | None = None,
 ) -> Path:
     """Writes the sidecar of `tflite_path` and returns its path.
@@ -71,6 +72,9 @@ def write_metadata(
             pairs: feed each output back into its input at the next step.
         ops: distinct op names in the file (all subgraphs).
         float_ops: ops that compute in float (after int8: what stayed float).
+        reset_variables: the file keeps state in variable tensors (LiteRT's
+            fused LSTM op) that persist between invokes: a device resets
+            them before each window (`reset_variables_each_invoke`).
         extras: task values needed on the device, JSON-serializable
             (e.g. `{"mean": [...], "std": [...]}`, `{"vocabulary": [...]}`).
     """
@@ -84,9 +88,7 @@ def write_metadata(
         "states": [dict(entry) for entry in states],
         "ops": sorted(ops),
         "float_ops": sorted(float_ops),
-        # LiteRT's fused LSTM keeps its state in variable tensors that
-        # persist between invokes: reset them before each window
-        "reset_variables_each_invoke": "UNIDIRECTIONAL_SEQUENCE_LSTM" in ops,
+        "reset_variables_each_invoke": reset_variables,
         "extras": dict(extras or {}),
     }
     try:

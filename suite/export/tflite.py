@@ -372,6 +372,7 @@ def _write(path, content, model, form, quantization, extras, states=()):
         states=states,
         ops=ops,
         float_ops=float_ops,
+        reset_variables=runtime.has_variable_tensors(content),
         extras=extras,
     )
     return ExportResult(
