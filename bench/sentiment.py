@@ -76,6 +76,7 @@ def imdb(args) -> dict:
         ensemble=args.ensemble,
         ensemble_folds=args.ensemble_folds,
         seed=args.seed,
+        weight_average=args.weight_average,
         limit=args.limit,
         model_options=PRESETS[args.preset],
     )
@@ -88,6 +89,7 @@ def imdb(args) -> dict:
         "ensemble_folds": args.ensemble_folds,
         "patience": args.patience,
         "seed": args.seed,
+        "weight_average": args.weight_average,
         "limit": args.limit,
     }
     started = time.perf_counter()
@@ -279,6 +281,12 @@ def main() -> None:
         help="imdb: each ensemble member holds out its own 10%% slice",
     )
     parser.add_argument("--patience", type=int, default=2)
+    parser.add_argument(
+        "--weight-average",
+        type=float,
+        default=0.0,
+        help="imdb: momentum of the moving average of the weights (0: off)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--select",

@@ -291,9 +291,7 @@ def build(config: ForecastConfig, data: PreparedData) -> keras.Model:
     model = registry.build_from_config(config.model, spec)
     loss = PinballLoss(config.quantiles) if config.quantiles else "mse"
     model.compile(
-        optimizer=training.make_optimizer(
-            config.learning_rate, config.clipnorm
-        ),
+        optimizer=training.make_optimizer(config),
         loss=loss,
     )
     return model

@@ -334,9 +334,7 @@ def compile_token_model(token_model, config: SentimentConfig, classes: int):
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
     token_model.compile(
-        optimizer=training.make_optimizer(
-            config.learning_rate, config.clipnorm
-        ),
+        optimizer=training.make_optimizer(config),
         loss=loss,
         metrics=[accuracy],
     )

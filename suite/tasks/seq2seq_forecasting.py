@@ -59,9 +59,7 @@ def build(config, spec) -> seq2seq_attention.Seq2SeqParts:
         seed=config.seed,
     )
     parts.training.compile(
-        optimizer=training.make_optimizer(
-            config.learning_rate, config.clipnorm
-        ),
+        optimizer=training.make_optimizer(config),
         loss="mse",
     )
     return parts

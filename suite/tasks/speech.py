@@ -232,9 +232,7 @@ def build(config: SpeechConfig, data: SpeechData) -> keras.Model:
     spec = model_config(config, data.vocabulary)
     model = registry.build_from_config(config.model, spec)
     model.compile(
-        optimizer=training.make_optimizer(
-            config.learning_rate, config.clipnorm
-        ),
+        optimizer=training.make_optimizer(config),
         loss=CTCLoss(),
     )
     return model

@@ -204,9 +204,7 @@ def build(config: TextGenConfig, data: PreparedText) -> keras.Model:
     model = registry.build_from_config(config.model, spec)
     _refuse_bidirectional(model)
     model.compile(
-        optimizer=training.make_optimizer(
-            config.learning_rate, config.clipnorm
-        ),
+        optimizer=training.make_optimizer(config),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     return model

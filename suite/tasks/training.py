@@ -23,6 +23,11 @@ class FitOptions:
     """Epochs without validation improvement before stopping."""
     seed: int = 0
     """Seed for weights, shuffling and dropout."""
+    weight_average: float = 0.0
+    """Momentum of an exponential moving average of the weights, updated
+    every step (0 = off; 0.999 averages over about the last 1000 steps).
+    Validation, early stopping and the saved model then use the averaged
+    weights (Polyak averaging), which are less noisy than the last step's."""
 
 
 def set_seed(seed: int) -> None:
@@ -33,9 +38,20 @@ def set_seed(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def make_optimizer(learning_rate: float, clipnorm: float):
+def make_optimizer(options: FitOptions):
+    """Adam with the options' learning rate, clipping and weight average."""
+    if not 0.0 <= options.weight_average < 1.0:
+        from suite.errors import SuiteError
+
+        raise SuiteError(
+            f"weight_average must be in [0, 1), got {options.weight_average}"
+            " (0 turns the moving average of the weights off)"
+        )
     return keras.optimizers.Adam(
-        learning_rate=learning_rate, clipnorm=clipnorm or None
+        learning_rate=options.learning_rate,
+        clipnorm=options.clipnorm or None,
+        use_ema=options.weight_average > 0,
+        ema_momentum=options.weight_average or 0.99,
     )
 
 
@@ -72,11 +88,15 @@ def fit(
     shuffle the batch order each epoch. Raises a `SuiteError` if the loss
     went NaN or Inf.
     """
+    averaged = []
+    if getattr(model.optimizer, "use_ema", False):
+        # first, so that early stopping sees and keeps the averaged weights
+        averaged = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)]
     history = model.fit(
         train,
         validation_data=validation,
         epochs=epochs,
-        callbacks=[*standard_callbacks(patience), *extra_callbacks],
+        callbacks=[*averaged, *standard_callbacks(patience), *extra_callbacks],
         shuffle=shuffle,
         verbose=verbose,
     ).history

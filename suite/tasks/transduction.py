@@ -131,9 +131,7 @@ def build(config: TransductionConfig) -> seq2seq_attention.Seq2SeqParts:
         seed=config.seed,
     )
     parts.training.compile(
-        optimizer=training.make_optimizer(
-            config.learning_rate, config.clipnorm
-        ),
+        optimizer=training.make_optimizer(config),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     return parts
