@@ -30,6 +30,8 @@ from suite.models.common import (
     output_head,
 )
 
+NORMALIZATIONS = ("batch", "layer")
+
 
 @dataclasses.dataclass(frozen=True)
 class ConvBiLSTMCTCConfig(ModelIO):
@@ -45,6 +47,10 @@ class ConvBiLSTMCTCConfig(ModelIO):
     """Width of each LSTM direction, one Bidirectional layer per entry."""
     dropout_rate: float = 0.0
     """Dropout after the front end and after each recurrent layer."""
+    normalization: str = "batch"
+    """After each convolution: 'batch' (BatchNorm over the batch's real
+    frames) or 'layer' (LayerNorm over each frame's channels, which does not
+    depend on the other utterances in the batch)."""
 
     def __post_init__(self):
         super().__post_init__()
@@ -60,6 +66,11 @@ class ConvBiLSTMCTCConfig(ModelIO):
             )
         if self.kernel_size < 1:
             raise SuiteError(f"kernel_size must be >= 1: {self.kernel_size}")
+        if self.normalization not in NORMALIZATIONS:
+            raise SuiteError(
+                f"unknown normalization {self.normalization!r}; choose one "
+                f"of {', '.join(NORMALIZATIONS)}"
+            )
 
 
 def build_conv_bilstm_ctc(config: ConvBiLSTMCTCConfig) -> keras.Model:
@@ -82,9 +93,7 @@ def build_conv_bilstm_ctc(config: ConvBiLSTMCTCConfig) -> keras.Model:
         zip(config.conv_filters, config.conv_strides, strict=True), start=1
     ):
         stride *= step
-        x, mask = _conv_block(
-            x, lengths, filters, config.kernel_size, step, stride, index
-        )
+        x, mask = _conv_block(x, lengths, filters, config, step, stride, index)
     x = _dropout(x, config, "front_end_dropout")
     last = len(config.units) - 1
     for index, units in enumerate(config.units):
@@ -99,8 +108,10 @@ def build_conv_bilstm_ctc(config: ConvBiLSTMCTCConfig) -> keras.Model:
     return keras.Model(inputs, output_head(config, x), name="conv_bilstm_ctc")
 
 
-def _conv_block(x, lengths, filters, kernel_size, stride, total_stride, index):
-    """Conv1D + BatchNorm + ReLU; returns the output and its frame mask."""
+def _conv_block(x, lengths, filters, config, stride, total_stride, index):
+    """Conv1D + BatchNorm (or LayerNorm) + ReLU; returns the output and its
+    frame mask."""
+    kernel_size = config.kernel_size
     x = keras.layers.ZeroPadding1D(
         ((kernel_size - 1) // 2, kernel_size // 2), name=f"conv_{index}_pad"
     )(x)  # fixed offsets: frame j is centred on step j * stride
@@ -112,7 +123,12 @@ def _conv_block(x, lengths, filters, kernel_size, stride, total_stride, index):
         name=f"conv_{index}",
     )(x)  # [B, T, F] -> [B, ceil(T/stride), filters]
     mask = LengthMask(total_stride, name=f"conv_{index}_mask")(lengths, x)
-    x = keras.layers.BatchNormalization(name=f"conv_{index}_norm")(x, mask=mask)
+    if config.normalization == "layer":  # per frame: no padding involved
+        x = keras.layers.LayerNormalization(name=f"conv_{index}_norm")(x)
+    else:
+        x = keras.layers.BatchNormalization(name=f"conv_{index}_norm")(
+            x, mask=mask
+        )
     x = keras.layers.ReLU(name=f"conv_{index}_relu")(x)
     return ZeroMaskedSteps(name=f"conv_{index}_padding")(x, mask), mask
 

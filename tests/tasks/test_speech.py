@@ -262,7 +262,7 @@ def test_cli_lexicon_from_a_list_or_a_file(tmp_path):
         _lexicon(f"@{tmp_path / 'none.txt'}")
 
 
-def _tiny_acoustic_model(seed=0):
+def _tiny_acoustic_model(seed=0, normalization="batch"):
     """2 strided conv blocks + 2 BiLSTMs, weights and BatchNorm statistics
     random (so padded frames would show if they leaked)."""
     from suite.models import registry
@@ -277,6 +277,7 @@ def _tiny_acoustic_model(seed=0):
             "conv_strides": (2, 2),
             "kernel_size": 5,
             "units": (3, 3),
+            "normalization": normalization,
         },
     )
     model = registry.build_from_config("conv_bilstm_ctc", config)
@@ -289,11 +290,12 @@ def _tiny_acoustic_model(seed=0):
     return model
 
 
-def test_padded_batches_score_each_utterance_as_alone():
+@pytest.mark.parametrize("normalization", ["batch", "layer"])
+def test_padded_batches_score_each_utterance_as_alone(normalization):
     # odd and even lengths: 'same' striding would shift the frame grid
     rng = np.random.default_rng(1)
     features = [rng.normal(size=(n, 5)).astype("float32") for n in (7, 12, 13)]
-    model = _tiny_acoustic_model()
+    model = _tiny_acoustic_model(normalization=normalization)
     batched = speech.frame_probabilities(model, features, (2, 2), 8)
     alone = speech.frame_probabilities(model, features, (2, 2), 1)
     for together, single in zip(batched, alone, strict=True):
@@ -301,11 +303,12 @@ def test_padded_batches_score_each_utterance_as_alone():
         np.testing.assert_allclose(together, single, atol=1e-5)
 
 
-def test_training_outputs_ignore_extra_padding():
+@pytest.mark.parametrize("normalization", ["batch", "layer"])
+def test_training_outputs_ignore_extra_padding(normalization):
     # training mode: BatchNorm statistics come from the real frames only
     rng = np.random.default_rng(2)
     features = [rng.normal(size=(n, 5)).astype("float32") for n in (9, 14)]
-    model = _tiny_acoustic_model(seed=3)
+    model = _tiny_acoustic_model(seed=3, normalization=normalization)
     tight = speech.pad_features(features)
     loose = np.pad(tight, ((0, 0), (0, 7), (0, 0)))
     frames = ctc.frames_after_striding([9, 14], (2, 2))
