@@ -49,6 +49,12 @@ FIT_ARGUMENTS = (
     ("learning_rate", float, "initial Adam learning rate"),
     ("patience", int, "epochs without improvement before stopping"),
     ("seed", int, "seed for weights, shuffling and dropout"),
+    (
+        "weight_average",
+        float,
+        "momentum of a moving average of the weights, used for validation "
+        "and saved (0 = off, 0.999 = about the last 1000 steps)",
+    ),
 )
 FIT_FIELDS = tuple(name for name, _, _ in FIT_ARGUMENTS)
 

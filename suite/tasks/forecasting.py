@@ -87,6 +87,7 @@ class ForecastConfig(training.FitOptions):
     """Ceiling of the probability of feeding the model's own outputs."""
 
     def __post_init__(self):
+        super().__post_init__()
         _validate(self)
 
 

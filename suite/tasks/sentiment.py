@@ -100,6 +100,7 @@ class SentimentConfig(training.FitOptions):
     they replace the defaults, which suit "bilstm" only."""
 
     def __post_init__(self):
+        super().__post_init__()
         if self.dataset not in DATASETS and not Path(self.dataset).suffix:
             raise SuiteError(
                 f"dataset {self.dataset!r} is neither one of {DATASETS} nor "

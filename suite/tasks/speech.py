@@ -98,6 +98,7 @@ class SpeechConfig(training.FitOptions):
     """Beam of the CTC prefix beam search (1 = greedy only)."""
 
     def __post_init__(self):
+        super().__post_init__()
         feature_spec(self)  # validates the feature settings
         if min(self.max_digits, self.beam_width, self.single_repeats) < 1:
             raise SuiteError(

@@ -82,6 +82,7 @@ class TextGenConfig(training.FitOptions):
     """Epochs without validation improvement before stopping."""
 
     def __post_init__(self):
+        super().__post_init__()
         _validate(self)
 
 

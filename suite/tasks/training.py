@@ -29,6 +29,15 @@ class FitOptions:
     Validation, early stopping and the saved model then use the averaged
     weights (Polyak averaging), which are less noisy than the last step's."""
 
+    def __post_init__(self):
+        if not 0.0 <= self.weight_average < 1.0:
+            from suite.errors import SuiteError
+
+            raise SuiteError(
+                f"weight_average must be in [0, 1), got {self.weight_average}"
+                " (0 turns the moving average of the weights off)"
+            )
+
 
 def set_seed(seed: int) -> None:
     """Seeds Python, NumPy and the backend; makes TF ops deterministic."""
@@ -40,13 +49,6 @@ def set_seed(seed: int) -> None:
 
 def make_optimizer(options: FitOptions):
     """Adam with the options' learning rate, clipping and weight average."""
-    if not 0.0 <= options.weight_average < 1.0:
-        from suite.errors import SuiteError
-
-        raise SuiteError(
-            f"weight_average must be in [0, 1), got {options.weight_average}"
-            " (0 turns the moving average of the weights off)"
-        )
     return keras.optimizers.Adam(
         learning_rate=options.learning_rate,
         clipnorm=options.clipnorm or None,

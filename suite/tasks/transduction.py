@@ -65,6 +65,7 @@ class TransductionConfig(training.FitOptions):
     """Ceiling of the probability of feeding the model's own outputs."""
 
     def __post_init__(self):
+        super().__post_init__()
         if min(self.train_size, self.val_size, self.test_size) < 1:
             raise SuiteError("train, val and test sizes must be >= 1")
         scheduled_sampling.check_schedule(

@@ -57,6 +57,8 @@ def test_bad_numbers_and_run_names(capsys):
     assert "comma-separated numbers" in capsys.readouterr().err
     assert main(["forecast", "predict", "nope"]) == 2
     assert "no run found at 'nope'" in capsys.readouterr().err
+    assert main(["forecast", "train", "--weight-average", "1"]) == 2
+    assert "weight_average must be in [0, 1)" in capsys.readouterr().err
 
 
 @pytest.mark.slow

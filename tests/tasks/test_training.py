@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from suite.errors import SuiteError
-from suite.tasks import training
+from suite.tasks import speech, training
 
 
 class StepWeights(keras.callbacks.Callback):
@@ -85,6 +85,7 @@ def test_no_weight_average_keeps_the_last_step_of_the_best_epoch():
 
 @pytest.mark.parametrize("momentum", [-0.1, 1.0])
 def test_weight_average_out_of_range_is_refused(momentum):
-    options = training.FitOptions(weight_average=momentum)
     with pytest.raises(SuiteError, match="weight_average must be in"):
-        training.make_optimizer(options)
+        training.FitOptions(weight_average=momentum)
+    with pytest.raises(SuiteError, match="weight_average must be in"):
+        speech.SpeechConfig(weight_average=momentum)  # subclasses check too
