@@ -290,6 +290,7 @@ TRAINING_ONLY = (
     "learning_rate",
     "clipnorm",
     "patience",
+    "weight_average",
     "model",
     "model_options",
     "dropout_rate",
