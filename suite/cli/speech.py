@@ -26,6 +26,13 @@ def add_parser(subparsers) -> None:
     train.add_argument("--sample-rate", type=int)
     train.add_argument("--units", help="LSTM widths, e.g. 128,128")
     train.add_argument("--dropout", type=float, help="dropout rate")
+    train.add_argument(
+        "--model-option",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="any field of the model config, e.g. normalization=batch",
+    )
     train.add_argument("--connected-train", type=int)
     train.add_argument("--no-spec-augment", action="store_true")
     options.add_fit_arguments(train)
@@ -85,7 +92,7 @@ def _lexicon(value):
 def _train(args) -> int:
     from suite.tasks import speech
 
-    model_options = options.model_options(args.units, [])
+    model_options = options.model_options(args.units, args.model_option)
     if args.dropout is not None:
         model_options["dropout_rate"] = args.dropout
     defaults = speech.SpeechConfig().model_options

@@ -91,9 +91,12 @@ class SpeechConfig(training.FitOptions):
     model: str = "conv_bilstm_ctc"
     """Registry name of the acoustic model (must keep the time axis)."""
     model_options: dict[str, Any] = dataclasses.field(
-        default_factory=lambda: {"dropout_rate": 0.3}
+        default_factory=lambda: {"dropout_rate": 0.3, "normalization": "layer"}
     )
-    """Fields of the model's config (units, conv_filters, dropout_rate...)."""
+    """Fields of the model's config (units, conv_filters, dropout_rate...).
+    LayerNorm after each convolution: chosen over BatchNorm on validation
+    (BENCHMARKS.md, "Speech recognition"); `"normalization": "batch"` gives
+    the BatchNorm front end."""
     beam_width: int = 8
     """Beam of the CTC prefix beam search (1 = greedy only)."""
 
@@ -639,9 +642,9 @@ def export_acoustic_model(model, config, vocabulary, path, quantization="none"):
 
 
 BENCH_CONFIG = SpeechConfig(epochs=22)
-"""What bench/speech.py trains: the defaults (2x Conv1D(128) stride 2,
-2x BiLSTM(128), dropout 0.3, 4000 connected utterances + the 2000 single
-training recordings 4 times, SpecAugment masks, mel-axis warp and tempo
-stretch up to 10%, Adam 2e-3, patience 8) for at most 22 epochs (best
-validation epoch restored). Training is deterministic per seed, so
+"""What bench/speech.py trains: the defaults (2x Conv1D(128) stride 2 with
+LayerNorm, 2x BiLSTM(128), dropout 0.3, 4000 connected utterances + the
+2000 single training recordings 4 times, SpecAugment masks, mel-axis warp
+and tempo stretch up to 10%, Adam 2e-3, patience 8) for at most 22 epochs
+(best validation epoch restored). Training is deterministic per seed, so
 `python -m bench.speech --seed S` reproduces BENCHMARKS.md's figures."""
