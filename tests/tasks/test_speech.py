@@ -10,7 +10,7 @@ import pytest
 from suite.cli.main import main
 from suite.data import audio, speech_corpus
 from suite.errors import SuiteError
-from suite.tasks import ctc, speech
+from suite.tasks import ctc, ctc_batches, speech
 
 TINY = speech.SpeechConfig(
     connected_train=150,
@@ -197,7 +197,7 @@ def test_batches_pack_strided_frames_and_unpadded_labels():
         texts=texts,
         seconds=np.zeros(5),
     )
-    batches = speech.CTCBatches(
+    batches = ctc_batches.CTCBatches(
         subset, "0123456789", (2,), batch_size=2, seed=0
     )
     # "00" needs 3 frames (a blank between repeats) but has ceil(3/2) = 2
@@ -224,7 +224,7 @@ def test_batches_recount_frames_of_stretched_utterances():
         seconds=np.zeros(3),
     )
     augment = {"freq_warp": 0.1, "time_stretch": 0.3}
-    batches = speech.CTCBatches(
+    batches = ctc_batches.CTCBatches(
         subset, "0123456789", (2,), batch_size=3, augment=augment
     )
     x, y = batches[0]
@@ -309,7 +309,7 @@ def test_training_outputs_ignore_extra_padding(normalization):
     rng = np.random.default_rng(2)
     features = [rng.normal(size=(n, 5)).astype("float32") for n in (9, 14)]
     model = _tiny_acoustic_model(seed=3, normalization=normalization)
-    tight = speech.pad_features(features)
+    tight = ctc_batches.pad_features(features)
     loose = np.pad(tight, ((0, 0), (0, 7), (0, 0)))
     frames = ctc.frames_after_striding([9, 14], (2, 2))
     a = np.asarray(model(tight, training=True))
@@ -322,8 +322,8 @@ def test_trailing_zero_steps_are_padding_to_the_batches():
     features = np.ones((10, 3), "float32")
     features[3] = 0.0  # inside: part of the utterance
     features[8:] = 0.0  # at the end: padding (e.g. a time mask there)
-    assert speech.valid_steps(features) == 8
+    assert ctc_batches.valid_steps(features) == 8
     subset = speech.UtteranceSet([features], ["1"], np.zeros(1))
-    batches = speech.CTCBatches(subset, "0123456789", (2,), batch_size=1)
+    batches = ctc_batches.CTCBatches(subset, "0123456789", (2,), batch_size=1)
     _, y = batches[0]
     assert y[0, 0] == 4  # ceil(8 / 2), not ceil(10 / 2)
