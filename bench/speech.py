@@ -85,16 +85,16 @@ def probabilities(runs, features, batch_size):
     return [np.mean(group, axis=0) for group in zip(*each, strict=True)]
 
 
-def keras_val_scores(run, config, batch_size=32):
+def keras_val_scores(runs, config, batch_size=32):
     """Greedy error rates of the Keras model on the validation sets (and
     one-digit lexicon decoding of the singles, 'val_single_one_symbol')."""
     spec = speech.feature_spec(config)
     scores = {}
     for name, utterances in val_utterances(config).items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = probabilities(_runs(run), features, batch_size)
+        probs = probabilities(runs, features, batch_size)
         texts = [u.text for u in utterances]
-        vocabulary = _runs(run)[0].vocabulary
+        vocabulary = runs[0].vocabulary
         scores[name] = ctc.error_rates(
             texts, speech.decode_all(probs, vocabulary)
         )
@@ -156,27 +156,24 @@ def litert_scores(recognizer, groups, beam_width):
     return scores
 
 
-def keras_scores(run, groups, beam_width, batch_size=32):
-    """What `speech.evaluate` gives, from a loaded run (no training data);
+def keras_scores(runs, groups, beam_width, batch_size=32):
+    """What `speech.evaluate` gives, from loaded runs (no training data;
+    several runs: a seed ensemble, their probabilities averaged);
     `batch_size` 1 scores each utterance alone (no padding)."""
-    spec = speech.feature_spec(_runs(run)[0].config)
+    spec = speech.feature_spec(runs[0].config)
     scores = {}
     for name, utterances in groups.items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = probabilities(_runs(run), features, batch_size)
+        probs = probabilities(runs, features, batch_size)
         texts = [u.text for u in utterances]
         scores[name] = speech.decoder_scores(
             probs,
             texts,
-            _runs(run)[0].vocabulary,
+            runs[0].vocabulary,
             beam_width,
             one_symbol=name.endswith("_single"),
         )
     return scores
-
-
-def _runs(run):
-    return run if isinstance(run, list) else [run]
 
 
 def real_time_factors(transcribe, sample_rate, utterances, repeats):
@@ -243,10 +240,9 @@ def main():
     if args.run:
         run = speech.load_run(args.run)
         folder, config = run.folder, run.config
-        if args.ensemble:
-            run = [run] + [speech.load_run(r) for r in args.ensemble]
+        runs = [run, *(speech.load_run(r) for r in args.ensemble)]
         result = keras_scores(
-            run, test_utterances(config), config.beam_width, args.eval_batch
+            runs, test_utterances(config), config.beam_width, args.eval_batch
         )
     else:
         config = dataclasses.replace(
@@ -268,8 +264,9 @@ def main():
             flush=True,
         )
         run = speech.load_run(folder)
+        runs = [run]
     print(speech.summary_table(result), flush=True)
-    val = keras_val_scores(run, config, args.eval_batch if args.run else 32)
+    val = keras_val_scores(runs, config, args.eval_batch if args.run else 32)
     for name, r in val.items():
         print(
             f"{name}: CER {100 * r['cer']:.2f}% exact "
@@ -277,7 +274,7 @@ def main():
             flush=True,
         )
     if args.ensemble:
-        report = {"runs": [str(r.folder) for r in run], "val": val}
+        report = {"runs": [str(r.folder) for r in runs], "val": val}
         print_tables({**report, "keras": result, "litert": {}, "rtf": {}})
         _write(args.out, {**report, "keras": result})
         return

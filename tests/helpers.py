@@ -195,3 +195,33 @@ def check_cell_bidirectional_save_load(make_cell, x, tmp_path) -> None:
     np.testing.assert_allclose(
         np.asarray(loaded(x)), expected, rtol=1e-6, atol=1e-6
     )
+
+
+def write_reviews(path, count: int) -> str:
+    """A `text,label` CSV at `path` with `count` numbered positive ("pos")
+    and `count` numbered negative ("neg") reviews; returns the path."""
+    rows = ["text,label"]
+    rows += [f"a truly great film number {i},pos" for i in range(count)]
+    rows += [f"an awful boring film number {i},neg" for i in range(count)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def tiny_conv_ctc_model(**fields):
+    """A small `conv_bilstm_ctc`: 5 features in, 3 symbols + blank out, two
+    conv blocks (4 filters, stride 2, kernel 5), BiLSTMs of (3, 3);
+    `fields` replace any of its config fields."""
+    from suite.models import registry
+
+    options = {
+        "num_features": 5,
+        "output_units": 4,
+        "return_sequences": True,
+        "conv_filters": (4, 4),
+        "conv_strides": (2, 2),
+        "kernel_size": 5,
+        "units": (3, 3),
+        **fields,
+    }
+    config = registry.make_config("conv_bilstm_ctc", options)
+    return registry.build_from_config("conv_bilstm_ctc", config)

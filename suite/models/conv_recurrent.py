@@ -12,8 +12,10 @@ alone as in a right-padded batch (padding = trailing all-zero feature
 steps, or masked token ids). Each convolution pads at fixed offsets (not
 'same', whose left padding depends on the padded length's parity), the
 frames past each sequence's length are held at zero after every block,
-BatchNorm takes its batch statistics from real frames only, and the
-BiLSTMs are masked (the backward direction starts at the last real frame).
+the normalization ignores padding (BatchNorm takes its batch statistics from
+real frames only; LayerNorm, `normalization="layer"`, works per frame), and
+the BiLSTMs are masked (the backward direction starts at the last real
+frame).
 """
 
 import dataclasses

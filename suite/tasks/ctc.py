@@ -33,7 +33,7 @@ BLANK = 0
 
 
 def frames_after_striding(lengths, strides) -> np.ndarray:
-    """Frame counts after strided layers (padded as 'same'): ceil(T / s)."""
+    """Frame counts after strided layers that each pad T -> ceil(T / s)."""
     lengths = np.asarray(lengths, dtype="int64")
     for stride in strides:
         lengths = -(-lengths // int(stride))

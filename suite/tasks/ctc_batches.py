@@ -97,10 +97,9 @@ class CTCBatches(keras.utils.PyDataset):
             frames.append(self._frames(f))
         return feats, frames
 
-    def _frames(self, features):
-        return ctc.frames_after_striding([valid_steps(features)], self.strides)[
-            0
-        ]
+    def _frames(self, features) -> int:
+        lengths = [valid_steps(features)]
+        return int(ctc.frames_after_striding(lengths, self.strides)[0])
 
     def on_epoch_end(self):
         rng = np.random.default_rng((self.seed, self.epoch))

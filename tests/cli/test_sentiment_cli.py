@@ -5,6 +5,7 @@ import json
 import pytest
 
 from suite.cli.main import main
+from tests import helpers
 
 
 def _csv(tmp_path, body):
@@ -43,10 +44,7 @@ def test_train_evaluate_predict_round_trip(
 ):
     import io
 
-    rows = ["text,label"]
-    rows += [f"a truly great film number {i},pos" for i in range(30)]
-    rows += [f"an awful boring film number {i},neg" for i in range(30)]
-    dataset = _csv(tmp_path, "\n".join(rows) + "\n")
+    dataset = helpers.write_reviews(tmp_path / "reviews.csv", 30)
     code = main(
         [
             "sentiment",

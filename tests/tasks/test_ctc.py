@@ -7,6 +7,7 @@ import pytest
 
 from suite.errors import SuiteError
 from suite.tasks import ctc
+from tests import helpers
 
 
 def one_hot(labels, classes):
@@ -92,21 +93,9 @@ def test_frames_after_same_padded_striding():
 
 
 def test_model_output_length_equals_frames_after_striding():
-    from suite.models import registry
-
-    config = registry.make_config(
-        "conv_bilstm_ctc",
-        {
-            "num_features": 5,
-            "output_units": 4,
-            "return_sequences": True,
-            "conv_filters": (4, 4),
-            "conv_strides": (2, 3),
-            "kernel_size": 3,
-            "units": (3,),
-        },
+    model = helpers.tiny_conv_ctc_model(
+        conv_strides=(2, 3), kernel_size=3, units=(3,)
     )
-    model = registry.build_from_config("conv_bilstm_ctc", config)
     for steps in (5, 6, 11, 12):
         out = model(np.zeros((1, steps, 5), "float32"))
         assert out.shape[1] == ctc.frames_after_striding([steps], (2, 3))[0]

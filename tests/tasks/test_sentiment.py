@@ -9,6 +9,7 @@ import pytest
 from suite.errors import SuiteError
 from suite.models import registry
 from suite.tasks import classification, sentiment
+from tests import helpers
 from tests.models.test_registry import TINY_OPTIONS
 
 
@@ -123,13 +124,9 @@ def test_bad_config_is_refused(options, message):
 
 
 def test_fold_bagging_gives_each_member_its_own_validation_slice(tmp_path):
-    rows = ["text,label"]
-    rows += [f"good film {i},pos" for i in range(20)]
-    rows += [f"bad film {i},neg" for i in range(20)]
-    path = tmp_path / "reviews.csv"
-    path.write_text("\n".join(rows) + "\n")
+    path = helpers.write_reviews(tmp_path / "reviews.csv", 20)
     config = sentiment.SentimentConfig(
-        dataset=str(path), test_fraction=0.2, ensemble=3, ensemble_folds=True
+        dataset=path, test_fraction=0.2, ensemble=3, ensemble_folds=True
     )
     data = sentiment.prepare(config)
     assert data.validation is None and len(data.train) == 32

@@ -12,6 +12,7 @@ from suite.cli.main import main
 from suite.errors import SuiteError
 from suite.export import runtime
 from suite.tasks import sentiment
+from tests import helpers
 
 pytestmark = pytest.mark.slow  # trains a tiny model, converts, subprocess
 
@@ -29,13 +30,8 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("export")
-    rows = ["text,label"]
-    rows += [f"a truly great film number {i},pos" for i in range(20)]
-    rows += [f"an awful boring film number {i},neg" for i in range(20)]
-    dataset = folder / "reviews.csv"
-    dataset.write_text("\n".join(rows) + "\n")
     config = sentiment.SentimentConfig(
-        dataset=str(dataset),
+        dataset=helpers.write_reviews(folder / "reviews.csv", 20),
         epochs=2,
         sequence_length=10,
         truncation="middle",  # the LiteRT tokenizer must cut the same way

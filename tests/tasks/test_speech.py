@@ -11,6 +11,7 @@ from suite.cli.main import main
 from suite.data import audio, speech_corpus
 from suite.errors import SuiteError
 from suite.tasks import ctc, ctc_batches, speech
+from tests import helpers
 
 TINY = speech.SpeechConfig(
     connected_train=150,
@@ -265,22 +266,7 @@ def test_cli_lexicon_from_a_list_or_a_file(tmp_path):
 def _tiny_acoustic_model(seed=0, normalization="batch"):
     """2 strided conv blocks + 2 BiLSTMs, weights and BatchNorm statistics
     random (so padded frames would show if they leaked)."""
-    from suite.models import registry
-
-    config = registry.make_config(
-        "conv_bilstm_ctc",
-        {
-            "num_features": 5,
-            "output_units": 4,
-            "return_sequences": True,
-            "conv_filters": (4, 4),
-            "conv_strides": (2, 2),
-            "kernel_size": 5,
-            "units": (3, 3),
-            "normalization": normalization,
-        },
-    )
-    model = registry.build_from_config("conv_bilstm_ctc", config)
+    model = helpers.tiny_conv_ctc_model(normalization=normalization)
     rng = np.random.default_rng(seed)
     for weight in model.weights:
         values = 0.5 * rng.normal(size=weight.shape)
