@@ -314,8 +314,7 @@ def train(config: ForecastConfig, data: PreparedData, model) -> dict:
         windows.to_dataset(
             val_set.x, val_set.y, config.batch_size, False, config.seed
         ),
-        config.epochs,
-        config.patience,
+        config,
     )
 
 

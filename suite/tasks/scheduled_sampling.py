@@ -94,8 +94,7 @@ def fit(config, parts, train_set, val_set) -> dict:
         parts.training,
         train_set,
         val_set,
-        config.epochs,
-        config.patience,
+        config,
         extra_callbacks=callbacks,
     )
     if callbacks:

@@ -360,8 +360,7 @@ def fit(config: SentimentConfig, token_model, data: PreparedData) -> dict:
         token_model,
         train,
         validation,
-        config.epochs,
-        config.patience,
+        config,
         verbose=2,  # an IMDB epoch takes minutes: show progress per epoch
     )
 

@@ -267,8 +267,7 @@ def train(config: SpeechConfig, data: SpeechData, model, callbacks=()) -> dict:
         model,
         train_batches,
         val_batches,
-        config.epochs,
-        config.patience,
+        config,
         extra_callbacks=callbacks,
         shuffle=True,  # Keras shuffles the PyDataset's batch order too
     )

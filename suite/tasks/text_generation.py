@@ -250,8 +250,7 @@ def train(config: TextGenConfig, data: PreparedText, model) -> dict:
         windows.to_dataset(
             data.x_val, data.y_val, config.batch_size, False, config.seed
         ),
-        config.epochs,
-        config.patience,
+        config,
         extra_callbacks=limit,
     )
 

@@ -28,15 +28,27 @@ class FitOptions:
     every step (0 = off; 0.999 averages over about the last 1000 steps).
     Validation, early stopping and the saved model then use the averaged
     weights (Polyak averaging), which are less noisy than the last step's."""
+    lr_schedule: str = "plateau"
+    """'plateau': halve the learning rate when validation stalls; 'cosine':
+    decay it from `learning_rate` towards 0 over `epochs` (half a cosine,
+    set at each epoch's start), so the last epochs take small steps."""
 
     def __post_init__(self):
-        if not 0.0 <= self.weight_average < 1.0:
-            from suite.errors import SuiteError
+        from suite.errors import SuiteError
 
+        if not 0.0 <= self.weight_average < 1.0:
             raise SuiteError(
                 f"weight_average must be in [0, 1), got {self.weight_average}"
                 " (0 turns the moving average of the weights off)"
             )
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise SuiteError(
+                f"unknown lr_schedule {self.lr_schedule!r}; choose one of "
+                + ", ".join(LR_SCHEDULES)
+            )
+
+
+LR_SCHEDULES = ("plateau", "cosine")
 
 
 def set_seed(seed: int) -> None:
@@ -57,33 +69,53 @@ def make_optimizer(options: FitOptions):
     )
 
 
-def standard_callbacks(patience: int, monitor: str = "val_loss"):
-    """Early stopping with best weights restored, LR decay, NaN guard."""
+def standard_callbacks(options: FitOptions, monitor: str = "val_loss"):
+    """Early stopping with best weights restored, the options' learning
+    rate schedule, NaN guard."""
     return [
         keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=patience, restore_best_weights=True
-        ),
-        keras.callbacks.ReduceLROnPlateau(
             monitor=monitor,
-            factor=0.5,
-            patience=max(1, patience // 3),
-            min_lr=1e-5,
+            patience=options.patience,
+            restore_best_weights=True,
         ),
+        learning_rate_callback(options, monitor),
         keras.callbacks.TerminateOnNaN(),
     ]
+
+
+def learning_rate_callback(options: FitOptions, monitor: str = "val_loss"):
+    """The callback that carries out `options.lr_schedule`."""
+    if options.lr_schedule == "cosine":
+        return keras.callbacks.LearningRateScheduler(
+            lambda epoch: cosine_learning_rate(
+                epoch, options.epochs, options.learning_rate
+            )
+        )
+    return keras.callbacks.ReduceLROnPlateau(
+        monitor=monitor,
+        factor=0.5,
+        patience=max(1, options.patience // 3),
+        min_lr=1e-5,
+    )
+
+
+def cosine_learning_rate(epoch: int, epochs: int, initial: float) -> float:
+    """Half-cosine decay: `initial` at epoch 0, towards 0 at `epochs`."""
+    return 0.5 * initial * (1.0 + math.cos(math.pi * epoch / epochs))
 
 
 def fit(
     model,
     train,
     validation,
-    epochs: int,
-    patience: int,
+    options: FitOptions,
     extra_callbacks=(),
     verbose: int = 0,
     shuffle: bool = False,
 ) -> dict[str, list[float]]:
-    """`model.fit` with the standard callbacks; returns the loss history.
+    """`model.fit` for `options.epochs` with the standard callbacks
+    (early stopping after `options.patience`, the learning rate schedule);
+    returns the loss history.
 
     A tf.data `train` pipeline must shuffle itself (`shuffle` is ignored
     for it); for a `keras.utils.PyDataset`, `shuffle=True` makes Keras
@@ -97,8 +129,8 @@ def fit(
     history = model.fit(
         train,
         validation_data=validation,
-        epochs=epochs,
-        callbacks=[*averaged, *standard_callbacks(patience), *extra_callbacks],
+        epochs=options.epochs,
+        callbacks=[*averaged, *standard_callbacks(options), *extra_callbacks],
         shuffle=shuffle,
         verbose=verbose,
     ).history
