@@ -55,6 +55,12 @@ FIT_ARGUMENTS = (
         "momentum of a moving average of the weights, used for validation "
         "and saved (0 = off, 0.999 = about the last 1000 steps)",
     ),
+    (
+        "lr_schedule",
+        str,
+        "'plateau' (halve the rate when validation stalls) or 'cosine' "
+        "(decay it towards 0 over --epochs)",
+    ),
 )
 FIT_FIELDS = tuple(name for name, _, _ in FIT_ARGUMENTS)
 

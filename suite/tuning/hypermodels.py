@@ -291,6 +291,7 @@ TRAINING_ONLY = (
     "clipnorm",
     "patience",
     "weight_average",
+    "lr_schedule",
     "model",
     "model_options",
     "dropout_rate",

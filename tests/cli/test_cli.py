@@ -59,6 +59,8 @@ def test_bad_numbers_and_run_names(capsys):
     assert "no run found at 'nope'" in capsys.readouterr().err
     assert main(["forecast", "train", "--weight-average", "1"]) == 2
     assert "weight_average must be in [0, 1)" in capsys.readouterr().err
+    assert main(["textgen", "train", "--lr-schedule", "step"]) == 2
+    assert "unknown lr_schedule 'step'" in capsys.readouterr().err
     option = ["--model-option", "normalization=group"]
     assert main(["speech", "train", *option]) == 2
     assert "unknown normalization 'group'" in capsys.readouterr().err
