@@ -2,7 +2,7 @@
 
 The whole flow, top to bottom:
 
-    config = SpeechConfig(data="fsdd", epochs=30)
+    config = SpeechConfig(data="fsdd")
     data = prepare(config)                # recordings, utterances, features
     model = build(config, data)           # registry `conv_bilstm_ctc`, CTC
     history = train(config, data, model)  # length-bucketed padded batches
@@ -46,12 +46,16 @@ TFLITE_FILE = "acoustic.tflite"
 class SpeechConfig(training.FitOptions):
     """Everything a speech run needs; saved as config.json."""
 
-    epochs: int = 30
-    """Maximum epochs (early stopping on validation CTC loss)."""
+    epochs: int = 22
+    """Epochs; the cosine schedule decays the learning rate over them."""
     learning_rate: float = 2e-3
     """Initial Adam learning rate."""
-    patience: int = 8
-    """Epochs without validation improvement before stopping."""
+    patience: int = 22
+    """Epochs without validation improvement before stopping (= epochs:
+    every epoch runs; the best validation epoch's weights are kept)."""
+    lr_schedule: str = "cosine"
+    """Cosine decay over `epochs`: chosen over halving on plateau on
+    validation (BENCHMARKS.md, "Speech recognition")."""
     data: str = "fsdd"
     """'fsdd' (data dir, else TFDS), 'tfds' or a folder of WAV files."""
     transcripts: str = ""
@@ -526,10 +530,11 @@ def export_acoustic_model(model, config, vocabulary, path, quantization="none"):
     )
 
 
-BENCH_CONFIG = SpeechConfig(epochs=22)
+BENCH_CONFIG = SpeechConfig()
 """What bench/speech.py trains: the defaults (2x Conv1D(128) stride 2 with
 LayerNorm, 2x BiLSTM(128), dropout 0.3, 4000 connected utterances + the
 2000 single training recordings 4 times, SpecAugment masks, mel-axis warp
-and tempo stretch up to 10%, Adam 2e-3, patience 8) for at most 22 epochs
-(best validation epoch restored). Training is deterministic per seed, so
-`python -m bench.speech --seed S` reproduces BENCHMARKS.md's figures."""
+and tempo stretch up to 10%, Adam 2e-3 decayed along half a cosine over 22
+epochs, all of which run; the best validation epoch is restored). Training
+is deterministic per seed, so `python -m bench.speech --seed S` reproduces
+BENCHMARKS.md's figures."""
