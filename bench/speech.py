@@ -75,24 +75,26 @@ def val_utterances(config):
     }
 
 
-def probabilities(runs, features, batch_size):
-    """Per-frame probabilities of each utterance, averaged over `runs`
-    (one run, or a seed ensemble of one configuration)."""
+def probabilities(runs, features, batch_size, combine="average"):
+    """Per-frame probabilities of each utterance from `runs` (one run, or
+    a seed ensemble of one configuration): averaged (`[T, V+1]`), or
+    stacked (`[M, T, V+1]`, "product": decoded by product of experts)."""
     each = [
         speech.frame_probabilities(r.model, features, r.strides, batch_size)
         for r in runs
     ]
-    return [np.mean(group, axis=0) for group in zip(*each, strict=True)]
+    join = np.stack if combine == "product" else np.mean
+    return [join(group, axis=0) for group in zip(*each, strict=True)]
 
 
-def keras_val_scores(runs, config, batch_size=32):
+def keras_val_scores(runs, config, batch_size=32, combine="average"):
     """Greedy error rates of the Keras model on the validation sets (and
     one-digit lexicon decoding of the singles, 'val_single_one_symbol')."""
     spec = speech.feature_spec(config)
     scores = {}
     for name, utterances in val_utterances(config).items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = probabilities(runs, features, batch_size)
+        probs = probabilities(runs, features, batch_size, combine)
         texts = [u.text for u in utterances]
         vocabulary = runs[0].vocabulary
         scores[name] = ctc.error_rates(
@@ -156,15 +158,15 @@ def litert_scores(recognizer, groups, beam_width):
     return scores
 
 
-def keras_scores(runs, groups, beam_width, batch_size=32):
+def keras_scores(runs, groups, beam_width, batch_size=32, combine="average"):
     """What `speech.evaluate` gives, from loaded runs (no training data;
-    several runs: a seed ensemble, their probabilities averaged);
+    several runs: a seed ensemble, combined as `probabilities` does);
     `batch_size` 1 scores each utterance alone (no padding)."""
     spec = speech.feature_spec(runs[0].config)
     scores = {}
     for name, utterances in groups.items():
         features = audio.batch_log_mel([u.samples for u in utterances], spec)
-        probs = probabilities(runs, features, batch_size)
+        probs = probabilities(runs, features, batch_size, combine)
         texts = [u.text for u in utterances]
         scores[name] = speech.decoder_scores(
             probs,
@@ -230,8 +232,15 @@ def main():
         action="append",
         default=[],
         metavar="RUN",
-        help="with --run --keras-only: average the per-frame probabilities "
+        help="with --run --keras-only: combine the per-frame probabilities "
         "of these runs (other seeds of the same configuration) and its own",
+    )
+    parser.add_argument(
+        "--combine",
+        choices=("average", "product"),
+        default="average",
+        help="how --ensemble combines: average the per-frame probabilities, "
+        "or decode the product of the members' CTC likelihoods",
     )
     args = parser.parse_args()
     print(machine(), flush=True)
@@ -242,7 +251,11 @@ def main():
         folder, config = run.folder, run.config
         runs = [run, *(speech.load_run(r) for r in args.ensemble)]
         result = keras_scores(
-            runs, test_utterances(config), config.beam_width, args.eval_batch
+            runs,
+            test_utterances(config),
+            config.beam_width,
+            args.eval_batch,
+            args.combine,
         )
     else:
         config = dataclasses.replace(
@@ -266,7 +279,8 @@ def main():
         run = speech.load_run(folder)
         runs = [run]
     print(speech.summary_table(result), flush=True)
-    val = keras_val_scores(runs, config, args.eval_batch if args.run else 32)
+    batch = args.eval_batch if args.run else 32
+    val = keras_val_scores(runs, config, batch, args.combine)
     for name, r in val.items():
         print(
             f"{name}: CER {100 * r['cer']:.2f}% exact "
@@ -274,7 +288,11 @@ def main():
             flush=True,
         )
     if args.ensemble:
-        report = {"runs": [str(r.folder) for r in runs], "val": val}
+        report = {
+            "runs": [str(r.folder) for r in runs],
+            "combine": args.combine,
+            "val": val,
+        }
         print_tables({**report, "keras": result, "litert": {}, "rtf": {}})
         _write(args.out, {**report, "keras": result})
         return

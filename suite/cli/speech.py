@@ -5,7 +5,12 @@ import json
 from suite.cli import options
 
 # flags named like SpeechConfig fields; a flag left out keeps its default
-TRAIN_FIELDS = ("sample_rate", "connected_train", *options.FIT_FIELDS)
+TRAIN_FIELDS = (
+    "sample_rate",
+    "connected_train",
+    "ensemble",
+    *options.FIT_FIELDS,
+)
 
 
 def add_parser(subparsers) -> None:
@@ -34,6 +39,12 @@ def add_parser(subparsers) -> None:
         help="any field of the model config, e.g. normalization=batch",
     )
     train.add_argument("--connected-train", type=int)
+    train.add_argument(
+        "--ensemble",
+        type=int,
+        help="train N models (seeds seed, seed+1, ...) saved as one run and "
+        "decoded together (product of their CTC likelihoods)",
+    )
     train.add_argument("--no-spec-augment", action="store_true")
     options.add_fit_arguments(train)
     train.add_argument(

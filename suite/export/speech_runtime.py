@@ -64,10 +64,12 @@ class SpeechTranscriber:
         self.returns_logits = self.model.output_names != ["probabilities"]
 
     def probabilities(self, samples) -> np.ndarray:
-        """Checked samples at the model rate -> `[T', V + 1]`."""
+        """Checked samples at the model rate -> `[T', V + 1]` (`[M, T', V +
+        1]` for an ensemble of M models)."""
         features = audio.features_for(samples, self.spec, backend="numpy")
         outputs = self.model(features[None])[0]
-        return ctc.softmax(outputs) if self.returns_logits else outputs
+        probs = ctc.softmax(outputs) if self.returns_logits else outputs
+        return ctc.members_first(probs)
 
     def transcribe_samples(self, samples, rate=None) -> str:
         if rate is not None:
@@ -75,11 +77,7 @@ class SpeechTranscriber:
             samples = audio.resample(samples, rate, self.spec.sample_rate)
         audio.check_signal(samples, self.spec)
         probs = self.probabilities(samples)
-        if self.lexicon:
-            return ctc.lexicon_decode(probs, self.vocabulary, self.lexicon)
-        if self.beam_width <= 1:
-            return ctc.greedy_decode(probs, self.vocabulary)
-        return ctc.beam_search_decode(probs, self.vocabulary, self.beam_width)
+        return ctc.decode(probs, self.vocabulary, self.beam_width, self.lexicon)
 
     def transcribe_file(self, path) -> str:
         return self.transcribe_samples(audio.load_audio(path, self.spec))

@@ -15,6 +15,9 @@ nothing here uses them.)
 - `lexicon_decode`: lexicon-constrained decoding: the allowed transcript
   with the highest CTC likelihood (e.g. the ten digits when an utterance
   is known to hold one digit).
+- `ensemble_decode`: several models' outputs decoded together: the
+  candidate transcript with the highest product of the members' CTC
+  likelihoods (with or without a lexicon).
 - `edit_distance`, `error_rates`: Levenshtein distance; character error
   rate (= digit error rate for digit strings), word error rate over
   whitespace-separated words, and the share of exactly right utterances.
@@ -68,15 +71,70 @@ def greedy_decode(probs, vocabulary: str) -> str:
 def beam_search_decode(probs, vocabulary: str, beam_width: int = 8) -> str:
     """Most probable labelling by CTC prefix beam search over `[T, V+1]`
     per-frame probabilities (or log-probabilities if any value is < 0)."""
+    beams = _prefix_beams(probs, beam_width)
+    best = max(beams.items(), key=lambda kv: _total(kv[1]))[0]
+    return labels_to_text(best, vocabulary)
+
+
+def _prefix_beams(probs, beam_width: int) -> dict:
+    """The final beam: prefix -> (log p ending in blank, in a label)."""
     log_probs = _as_log(np.asarray(probs, dtype="float64"))
-    beams = {(): (0.0, -math.inf)}  # prefix -> (log p ends blank, non-blank)
+    beams = {(): (0.0, -math.inf)}
     for frame in log_probs:
         beams = _extend(beams, frame)
         beams = dict(
             sorted(beams.items(), key=lambda kv: -_total(kv[1]))[:beam_width]
         )
-    best = max(beams.items(), key=lambda kv: _total(kv[1]))[0]
-    return labels_to_text(best, vocabulary)
+    return beams
+
+
+def members_first(probs) -> np.ndarray:
+    """A model's per-frame output of one utterance as decoders take it:
+    `[T, V+1]` unchanged; an ensemble's `[T, M, V+1]` as `[M, T, V+1]`."""
+    probs = np.asarray(probs)
+    return np.moveaxis(probs, 1, 0) if probs.ndim == 3 else probs
+
+
+def decode(probs, vocabulary: str, beam_width: int = 1, lexicon=None) -> str:
+    """One utterance's `[T, V+1]` probabilities, or `[M, T, V+1]` of M
+    ensemble members (`ensemble_decode`), to text: greedy (beam_width 1)
+    or prefix beam search; with a `lexicon`, its most likely entry."""
+    if np.ndim(probs) == 3:
+        return ensemble_decode(probs, vocabulary, beam_width, lexicon)
+    if lexicon:
+        return lexicon_decode(probs, vocabulary, lexicon)
+    if beam_width <= 1:
+        return greedy_decode(probs, vocabulary)
+    return beam_search_decode(probs, vocabulary, beam_width)
+
+
+def ensemble_decode(
+    member_probs, vocabulary: str, beam_width: int = 8, lexicon=None
+) -> str:
+    """Product-of-experts decoding of several models' `[M, T, V+1]`
+    per-frame probabilities of one utterance: the transcript y with the
+    highest sum over members of log P_m(y | x), each by the forward
+    algorithm over all of that member's alignments. Members may put their
+    CTC spikes on different frames, which averaging the frame
+    probabilities cannot handle (the averaged spikes sink below the
+    blank). Candidates: the `lexicon` if given (ties go to the earlier
+    entry), else every member's greedy path and final prefix beam."""
+    members = [_as_log(np.asarray(p, dtype="float64")) for p in member_probs]
+    if lexicon:
+        texts = list(lexicon)
+    else:
+        candidates = set()
+        for log_probs in members:
+            candidates.add(
+                tuple(encode(greedy_decode(log_probs, vocabulary), vocabulary))
+            )
+            candidates.update(_prefix_beams(log_probs, beam_width))
+        texts = sorted(labels_to_text(c, vocabulary) for c in candidates)
+    scores = [
+        sum(log_likelihood(p, encode(text, vocabulary)) for p in members)
+        for text in texts
+    ]
+    return texts[int(np.argmax(scores))]
 
 
 def log_likelihood(probs, labels) -> float:

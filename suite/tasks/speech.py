@@ -104,10 +104,19 @@ class SpeechConfig(training.FitOptions):
     the BatchNorm front end."""
     beam_width: int = 8
     """Beam of the CTC prefix beam search (1 = greedy only)."""
+    ensemble: int = 1
+    """Models trained as separate runs with seeds seed, seed + 1, ... (each
+    on its own seed's utterances) and saved as one model that outputs all
+    of theirs; decoded together by the product of their CTC likelihoods
+    (`ctc.ensemble_decode`). Test and validation sets are `seed`'s."""
 
     def __post_init__(self):
         super().__post_init__()
         feature_spec(self)  # validates the feature settings
+        if self.ensemble < 1:
+            raise SuiteError(
+                f"ensemble must be 1 or more models, got {self.ensemble}"
+            )
         if min(self.max_digits, self.beam_width, self.single_repeats) < 1:
             raise SuiteError(
                 "max_digits, beam_width and single_repeats must be >= 1"
@@ -302,23 +311,19 @@ def frame_probabilities(model, features, strides, batch_size=32):
             pad_features([features[i] for i in members])
         )
         for row, i in enumerate(members):
-            out[i] = ctc.softmax(np.asarray(logits[row, : frames[i]]))
+            step_logits = np.asarray(logits[row, : frames[i]])
+            out[i] = ctc.members_first(ctc.softmax(step_logits))
     return out
 
 
 def decode_all(
     probabilities, vocabulary, beam_width=1, lexicon=None
 ) -> list[str]:
-    """Greedy (beam_width 1) or prefix-beam-search decoding of each; with
-    a `lexicon` (allowed transcripts), the most likely of those instead."""
-    if lexicon:
-        return [
-            ctc.lexicon_decode(p, vocabulary, lexicon) for p in probabilities
-        ]
-    if beam_width <= 1:
-        return [ctc.greedy_decode(p, vocabulary) for p in probabilities]
+    """`ctc.decode` of each utterance: greedy (beam_width 1) or prefix
+    beam search; with a `lexicon` (allowed transcripts), the most likely
+    of those; `[M, T, V+1]` items (an ensemble run) by product of experts."""
     return [
-        ctc.beam_search_decode(p, vocabulary, beam_width) for p in probabilities
+        ctc.decode(p, vocabulary, beam_width, lexicon) for p in probabilities
     ]
 
 
@@ -402,17 +407,28 @@ def run_training(
     recordings=None,
     callbacks=(),
 ) -> tuple[dict, Path]:
-    """Prepare, build, train, evaluate, save (and export) one run."""
+    """Prepare, build, train, evaluate, save (and export) one run (with
+    `config.ensemble` > 1, one run holding every member)."""
     name = run_name or runs.default_run_name("speech", config.model)
-    data = prepare(config, recordings)
-    model = build(config, data)
+    if recordings is None:
+        recordings = load_recordings(config)
     started = time.perf_counter()
-    history = train(config, data, model, callbacks)
+    members, histories, data = [], [], None
+    for k in range(config.ensemble):
+        member = dataclasses.replace(config, seed=config.seed + k, ensemble=1)
+        member_data = prepare(member, recordings)
+        data = data or member_data  # the first seed's sets score the run
+        members.append(build(member, member_data))
+        histories.append(train(member, member_data, members[-1], callbacks))
     seconds = time.perf_counter() - started
+    model = members[0] if len(members) == 1 else ensemble_model(members)
+    history = histories[0]
     result = evaluate(config, data, model)
-    result["epochs_trained"] = len(history["loss"])
+    result["epochs_trained"] = sum(len(h["loss"]) for h in histories)
     result["train_seconds"] = round(seconds, 2)
     result["history"] = history
+    if len(histories) > 1:
+        result["member_histories"] = histories
     with runs.staged_run(name, overwrite=overwrite) as folder:
         runs.save_run_files(folder, model, run_config(config, data), result)
         training.save_loss_plot(history, folder / "loss.png")
@@ -485,7 +501,7 @@ def transcribe_samples(
     """Checked samples at the model rate -> text."""
     features = audio.features_for(samples, speech_run.spec)
     logits = speech_run.model.predict_on_batch(features[None])[0]
-    probs = ctc.softmax(logits)
+    probs = ctc.members_first(ctc.softmax(logits))
     return decode_all([probs], speech_run.vocabulary, beam_width, lexicon)[0]
 
 
@@ -500,6 +516,25 @@ def evaluate_run(run, recordings=None, lexicon=None) -> dict:
         )
     lexicon = ctc.check_lexicon(lexicon, data.vocabulary)
     return evaluate(speech_run.config, data, speech_run.model, lexicon)
+
+
+def ensemble_model(members) -> keras.Model:
+    """One model of several trained acoustic models: features `[B, T,
+    mel]` -> logits `[B, T', M, V+1]`, member m at index m (they share
+    the strides and vocabulary). Each member still ignores padding."""
+    inputs = keras.Input(members[0].inputs[0].shape[1:], name="features")
+    outputs = []
+    for index, member in enumerate(members):
+        member.name = f"member_{index}"
+        classes = member.outputs[0].shape[-1]
+        logits = member(inputs)  # [B, T', V+1]
+        outputs.append(
+            keras.layers.Reshape((-1, 1, classes), name=f"member_{index}_axis")(
+                logits
+            )
+        )
+    stacked = keras.layers.Concatenate(axis=2, name="members")(outputs)
+    return keras.Model(inputs, stacked, name="acoustic_ensemble")
 
 
 def probability_model(model) -> keras.Model:

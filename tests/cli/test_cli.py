@@ -61,6 +61,8 @@ def test_bad_numbers_and_run_names(capsys):
     assert "weight_average must be in [0, 1)" in capsys.readouterr().err
     assert main(["textgen", "train", "--lr-schedule", "step"]) == 2
     assert "unknown lr_schedule 'step'" in capsys.readouterr().err
+    assert main(["speech", "train", "--ensemble", "0"]) == 2
+    assert "ensemble must be 1 or more" in capsys.readouterr().err
     option = ["--model-option", "normalization=group"]
     assert main(["speech", "train", *option]) == 2
     assert "unknown normalization 'group'" in capsys.readouterr().err

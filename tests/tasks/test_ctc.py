@@ -1,5 +1,6 @@
 """CTC decoding, edit distance, error rates, lengths and the CTC loss."""
 
+import itertools
 import math
 
 import numpy as np
@@ -186,3 +187,46 @@ def test_lexicon_is_checked_against_the_vocabulary():
         ctc.check_lexicon(["1", ""], "012")
     with pytest.raises(SuiteError, match="list of transcripts"):
         ctc.check_lexicon("12", "012")
+
+
+def test_ensemble_decode_multiplies_likelihoods_of_misaligned_members():
+    # blank, 'a', 'b': both members say "ab", but spike on different frames
+    early = one_hot([1, 2, 0, 0], 3)
+    late = one_hot([0, 0, 1, 2], 3)
+    members = np.stack([early, late])
+    assert ctc.greedy_decode(early, "ab") == ctc.greedy_decode(late, "ab")
+    assert ctc.greedy_decode(members.mean(axis=0), "ab") == ""  # averaged
+    assert ctc.ensemble_decode(members, "ab", beam_width=1) == "ab"
+    assert ctc.decode(members, "ab", beam_width=4) == "ab"
+
+
+def test_ensemble_decode_takes_the_best_summed_log_likelihood():
+    rng = np.random.default_rng(3)
+    members = rng.dirichlet(np.ones(3), size=(2, 4))  # [M, T, V+1]
+    candidates = [  # every transcript that fits in 4 frames
+        "".join(letters)
+        for n in range(5)
+        for letters in itertools.product("ab", repeat=n)
+    ]
+    totals = {
+        text: sum(
+            ctc.log_likelihood(m, ctc.encode(text, "ab")) for m in members
+        )
+        for text in candidates
+    }
+    best = max(totals, key=totals.get)
+    # with every transcript allowed, the lexicon path is exhaustive
+    assert ctc.ensemble_decode(members, "ab", lexicon=candidates) == best
+    # a single member decodes as the one-model lexicon decoder does
+    for member in members:
+        assert ctc.ensemble_decode(
+            member[None], "ab", lexicon=candidates
+        ) == ctc.lexicon_decode(member, "ab", candidates)
+    # candidates from the members' beams: the exhaustive best is among them
+    assert ctc.ensemble_decode(members, "ab", beam_width=8) == best
+
+
+def test_members_first_moves_the_member_axis():
+    one = np.zeros((5, 3))
+    assert ctc.members_first(one).shape == (5, 3)
+    assert ctc.members_first(np.zeros((5, 2, 3))).shape == (2, 5, 3)

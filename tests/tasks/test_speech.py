@@ -1,5 +1,6 @@
 """Speech task end to end on real FSDD recordings, the CLI and LiteRT."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -87,6 +88,43 @@ def test_litert_probabilities_match_keras(trained, data_dir):
         np.testing.assert_allclose(litert_probs, keras_probs, atol=1e-3)
     assert "WHILE" in recognizer.model.metadata["ops"]
     assert recognizer.model.metadata["extras"]["features"]["fft_length"] == 256
+
+
+@pytest.mark.slow
+def test_ensemble_run_decodes_its_members_together(
+    data_dir, tmp_path, monkeypatch
+):
+    """Two tiny members saved as one run: each member's output inside the
+    ensemble's, LiteRT equal to Keras, transcripts from both together."""
+    from suite.export.speech_runtime import SpeechTranscriber
+
+    monkeypatch.setenv("SUITE_RUNS_DIR", str(tmp_path))
+    recordings = [
+        r for r in speech_corpus.fsdd_recordings(8000) if r.speaker == "george"
+    ]
+    config = dataclasses.replace(TINY, epochs=2, ensemble=2)
+    result, run = speech.run_training(config, "pair", recordings=recordings)
+    assert len(result["member_histories"]) == 2
+    assert result["epochs_trained"] == 4
+    loaded = speech.load_run(run)
+    recognizer = SpeechTranscriber(run / speech.TFLITE_FILE)
+    for recording in recordings[:2]:
+        features = audio.features_for(recording.samples, loaded.spec)
+        logits = loaded.model.predict_on_batch(features[None])[0]
+        assert logits.shape[1:] == (2, 11)  # [T', members, V + 1]
+        for k in range(2):
+            member = loaded.model.get_layer(f"member_{k}")
+            alone = member.predict_on_batch(features[None])[0]
+            np.testing.assert_allclose(logits[:, k], alone, atol=1e-5)
+        keras_probs = ctc.members_first(ctc.softmax(logits))
+        litert_probs = recognizer.probabilities(recording.samples)
+        np.testing.assert_allclose(litert_probs, keras_probs, atol=1e-3)
+        assert recognizer.transcribe_samples(recording.samples) == (
+            speech.transcribe_samples(loaded, recording.samples)
+        )
+    assert set(result["test_single"]) == {"greedy", "beam", "one_symbol"}
+    with pytest.raises(SuiteError, match="ensemble must be 1 or more"):
+        dataclasses.replace(TINY, ensemble=0)
 
 
 @pytest.mark.slow
