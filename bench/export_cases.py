@@ -248,9 +248,9 @@ def text_generation_case(run: Path, args) -> Case:
 def speech_case(run: Path, args) -> Case:
     """Single-digit accuracy (greedy CTC) on the FSDD test speakers."""
     from suite.data import audio, speech_corpus
-    from suite.tasks import ctc, speech
+    from suite.tasks import ctc, speech, speech_runs
 
-    loaded = speech.load_run(run)
+    loaded = speech_runs.load_run(run)
     config = loaded.config
     splits = speech_corpus.split_recordings(
         speech_corpus.fsdd_recordings(config.sample_rate)
@@ -272,7 +272,7 @@ def speech_case(run: Path, args) -> Case:
         rates = ctc.error_rates([texts[i] for i in indices], decoded)
         return 100 * rates["utterance_accuracy"]
 
-    model = speech.probability_model(loaded.model)
+    model = speech_runs.probability_model(loaded.model)
     keras_probs = speech.frame_probabilities(
         loaded.model, features, loaded.strides
     )

@@ -40,7 +40,7 @@ from bench.common import machine, median
 from suite import configs
 from suite.data import audio, speech_corpus
 from suite.export.speech_runtime import SpeechTranscriber
-from suite.tasks import ctc, speech
+from suite.tasks import ctc, speech, speech_runs
 
 RUN_NAME = "bench-speech-fsdd"
 
@@ -247,9 +247,9 @@ def main():
     if args.ensemble and not (args.run and args.keras_only):
         raise SystemExit("--ensemble needs --run and --keras-only")
     if args.run:
-        run = speech.load_run(args.run)
+        run = speech_runs.load_run(args.run)
         folder, config = run.folder, run.config
-        runs = [run, *(speech.load_run(r) for r in args.ensemble)]
+        runs = [run, *(speech_runs.load_run(r) for r in args.ensemble)]
         result = keras_scores(
             runs,
             test_utterances(config),
@@ -265,7 +265,7 @@ def main():
             **overrides(args.set),
         )
         print(config, flush=True)
-        result, folder = speech.run_training(
+        result, folder = speech_runs.run_training(
             config,
             RUN_NAME,
             overwrite=True,
@@ -276,7 +276,7 @@ def main():
             f"{result['train_seconds']:.0f} s",
             flush=True,
         )
-        run = speech.load_run(folder)
+        run = speech_runs.load_run(folder)
         runs = [run]
     print(speech.summary_table(result), flush=True)
     batch = args.eval_batch if args.run else 32
@@ -296,7 +296,7 @@ def main():
         print_tables({**report, "keras": result, "litert": {}, "rtf": {}})
         _write(args.out, {**report, "keras": result})
         return
-    speech.export_acoustic_model(
+    speech_runs.export_acoustic_model(
         run.model,
         config,
         run.vocabulary,
@@ -316,7 +316,7 @@ def main():
     forms = () if args.keras_only else ("acoustic", "acoustic-dynamic")
     if not args.keras_only:
         report["rtf"]["keras"] = real_time_factors(
-            lambda samples: speech.transcribe_samples(run, samples),
+            lambda samples: speech_runs.transcribe_samples(run, samples),
             run.spec.sample_rate,
             timed,
             args.repeats,

@@ -27,7 +27,7 @@ import numpy as np
 
 from bench.speech import keras_val_scores
 from suite.layers import CTCLoss
-from suite.tasks import speech
+from suite.tasks import speech, speech_runs
 from suite.tasks.ctc_batches import CTCBatches, pad_features
 
 
@@ -117,7 +117,7 @@ def main():
     )
     args = parser.parse_args()
     for folder in args.runs:
-        run = speech.load_run(folder)
+        run = speech_runs.load_run(folder)
         data = speech.prepare(run.config)
         before = scores(run, data)
         if args.weighting == "frames":

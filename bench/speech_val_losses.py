@@ -17,7 +17,7 @@ import numpy as np
 
 from bench.speech import probabilities, val_utterances
 from suite.data import audio
-from suite.tasks import ctc, speech
+from suite.tasks import ctc, speech_runs
 
 
 def utterance_losses(run) -> list[dict]:
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
     for path in args.runs:
-        run = speech.load_run(path)
+        run = speech_runs.load_run(path)
         report = concentration(utterance_losses(run), args.top)
         print(json.dumps({"run": str(path), **report}), flush=True)
 

@@ -101,7 +101,7 @@ def _lexicon(value):
 
 
 def _train(args) -> int:
-    from suite.tasks import speech
+    from suite.tasks import speech, speech_runs
 
     model_options = options.model_options(args.units, args.model_option)
     if args.dropout is not None:
@@ -114,7 +114,7 @@ def _train(args) -> int:
         model_options={**defaults, **model_options},
         **options.given(args, TRAIN_FIELDS),
     )
-    result, folder = speech.run_training(
+    result, folder = speech_runs.run_training(
         config, args.run_name, args.overwrite, export_tflite=not args.no_export
     )
     print(speech.summary_table(result))
@@ -123,23 +123,23 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from suite.tasks import speech
+    from suite.tasks import speech, speech_runs
 
-    result = speech.evaluate_run(args.run, lexicon=_lexicon(args.lexicon))
+    result = speech_runs.evaluate_run(args.run, lexicon=_lexicon(args.lexicon))
     print(speech.summary_table(result))
     print(json.dumps(result))
     return 0
 
 
 def _transcribe(args) -> int:
-    from suite.tasks import speech
+    from suite.tasks import speech_runs
 
     lexicon = _lexicon(args.lexicon)
     if args.litert:
         from suite.export import runs
         from suite.export.speech_runtime import SpeechTranscriber
 
-        path = runs.resolve_run(args.run) / speech.TFLITE_FILE
+        path = runs.resolve_run(args.run) / speech_runs.TFLITE_FILE
         recognizer = SpeechTranscriber(
             path, beam_width=args.beam_width, lexicon=lexicon
         )
@@ -147,10 +147,12 @@ def _transcribe(args) -> int:
         def transcribe_one(name):
             return recognizer.transcribe_file(name)
     else:
-        run = speech.load_run(args.run)
+        run = speech_runs.load_run(args.run)
 
         def transcribe_one(name):
-            return speech.transcribe(run, [name], args.beam_width, lexicon)[0]
+            return speech_runs.transcribe(
+                run, [name], args.beam_width, lexicon
+            )[0]
 
     for name in args.files:  # printed as they come: a bad file stops here
         print(f"{name}\t{transcribe_one(name)}", flush=True)

@@ -8,7 +8,9 @@ log-mel features with `suite.data.audio.log_mel_numpy` (matches the
 tf.signal features the model was trained on to about 1e-4), runs the
 per-frame probabilities in the stock LiteRT interpreter and decodes them
 greedily, by CTC prefix beam search, or constrained to a lexicon of
-allowed transcripts (`suite.tasks.ctc`). No TensorFlow.
+allowed transcripts (`suite.tasks.ctc`); an ensemble run's export (every
+member's output in one file) is decoded by the product of the members'
+CTC likelihoods (`ctc.ensemble_decode`). No TensorFlow.
 
 Example:
 >>> recognizer = SpeechTranscriber("saved_models/run/acoustic.tflite")
