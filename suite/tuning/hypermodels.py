@@ -85,6 +85,12 @@ def _speech():
     return speech
 
 
+def _speech_retrain(task, config, run_name):
+    from suite.tasks import speech_runs
+
+    return speech_runs.run_training(config, run_name, True)
+
+
 def _forecast_metrics(task, config, data, model) -> dict:
     values = task.split_metrics(config, data, model, "val")
     return {f"val_{k}": v for k, v in values.items()}
@@ -176,7 +182,7 @@ def _registry() -> dict[str, TaskTuning]:
             },
             objectives=("val_loss",),
             load=_speech,
-            retrain=lambda task, c, name: task.run_training(c, name, True),
+            retrain=_speech_retrain,
         ),
     )
     return {entry.name: entry for entry in entries}
