@@ -278,7 +278,6 @@ def main():
         )
         run = speech_runs.load_run(folder)
         runs = [run]
-    print(speech.summary_table(result), flush=True)
     batch = args.eval_batch if args.run else 32
     val = keras_val_scores(runs, config, batch, args.combine)
     for name, r in val.items():
@@ -287,6 +286,8 @@ def main():
             f"{100 * r['utterance_accuracy']:.1f}%",
             flush=True,
         )
+    # test after validation: a reader deciding on validation sees it first
+    print(speech.summary_table(result), flush=True)
     if args.ensemble:
         report = {
             "runs": [str(r.folder) for r in runs],
