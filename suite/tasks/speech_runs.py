@@ -44,17 +44,17 @@ def run_training(
     name = run_name or runs.default_run_name("speech", config.model)
     if recordings is None:
         recordings = speech.load_recordings(config)
-    started = time.perf_counter()
-    members, histories, data = [], [], None
+    members, histories, data, seconds = [], [], None, 0.0
     for k in range(config.ensemble):
         member = dataclasses.replace(config, seed=config.seed + k, ensemble=1)
         member_data = speech.prepare(member, recordings)
         data = data or member_data  # the first seed's sets score the run
         members.append(speech.build(member, member_data))
+        started = time.perf_counter()  # training only, as for one model
         histories.append(
             speech.train(member, member_data, members[-1], callbacks)
         )
-    seconds = time.perf_counter() - started
+        seconds += time.perf_counter() - started
     model = members[0] if len(members) == 1 else ensemble_model(members)
     history = histories[0]
     result = speech.evaluate(config, data, model)
