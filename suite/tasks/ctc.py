@@ -125,11 +125,10 @@ def ensemble_decode(
     else:
         candidates = set()
         for log_probs in members:
-            candidates.add(
-                tuple(encode(greedy_decode(log_probs, vocabulary), vocabulary))
-            )
-            candidates.update(_prefix_beams(log_probs, beam_width))
-        texts = sorted(labels_to_text(c, vocabulary) for c in candidates)
+            candidates.add(greedy_decode(log_probs, vocabulary))
+            beams = _prefix_beams(log_probs, beam_width)
+            candidates.update(labels_to_text(c, vocabulary) for c in beams)
+        texts = sorted(candidates)
     scores = [
         sum(log_likelihood(p, encode(text, vocabulary)) for p in members)
         for text in texts

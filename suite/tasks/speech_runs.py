@@ -136,9 +136,7 @@ def transcribe_samples(
     features = audio.features_for(samples, speech_run.spec)
     logits = speech_run.model.predict_on_batch(features[None])[0]
     probs = ctc.members_first(ctc.softmax(logits))
-    return speech.decode_all(
-        [probs], speech_run.vocabulary, beam_width, lexicon
-    )[0]
+    return ctc.decode(probs, speech_run.vocabulary, beam_width, lexicon)
 
 
 def evaluate_run(run, recordings=None, lexicon=None) -> dict:
