@@ -12,6 +12,7 @@ completed ones.
 """
 
 import dataclasses
+import json
 import os
 import socket
 import subprocess
@@ -66,6 +67,8 @@ def make_tuner(spec: JobSpec, results: Path):
     """The keras-tuner tuner of this job (reloads an existing project)."""
     import keras_tuner
 
+    write_state_atomically()
+    check_state_files(results)
     hypermodel = hypermodels.TaskHyperModel(
         spec.tuning,
         spec.base_config(),
@@ -90,6 +93,48 @@ def make_tuner(spec: JobSpec, results: Path):
     tuner = _tuner_class(spec.tuner)(**options)
     _retry_interrupted_trials(tuner.oracle)
     return tuner
+
+
+def write_state_atomically() -> None:
+    """Makes keras-tuner replace its state files instead of rewriting them.
+
+    keras-tuner saves oracle.json, tuner*.json and every trial.json by
+    truncating the file and writing the new text: a kill -9 in between
+    leaves an empty oracle.json that the next run cannot reload (it
+    happened in CI). Each write now goes to a temporary file beside the
+    target and `os.replace`s it, so a kill leaves the old state or the
+    new one. All of keras-tuner's writers call `utils.save_json`.
+    """
+    from keras_tuner.src import utils
+
+    if getattr(utils.save_json, "atomic", False):
+        return
+
+    def save_json(path, obj):
+        text = json.dumps(obj)
+        staged = f"{os.fspath(path)}.{os.getpid()}.partial"
+        with open(staged, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(staged, path)
+        return text
+
+    save_json.atomic = True
+    utils.save_json = save_json
+
+
+def check_state_files(results: Path) -> None:
+    """Refuses, naming the file, a project whose saved state is not JSON
+    (keras-tuner would fail deep inside its reload with no file name)."""
+    project = results / PROJECT
+    files = [*project.glob("*.json"), *project.glob("trial_*/trial.json")]
+    for path in sorted(files):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise SuiteError(
+                f"{path} is empty or not JSON (cut off mid-write), so the "
+                f"search cannot resume; delete {results} to start it over"
+            ) from None
 
 
 def _retry_interrupted_trials(oracle) -> None:

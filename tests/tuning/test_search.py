@@ -267,6 +267,50 @@ def test_kill_9_mid_trial_then_the_same_command_resumes(tmp_path, runs_dir):
     assert (runs_dir / "tune-job" / "model.keras").is_file()
 
 
+def test_a_kill_mid_save_leaves_the_previous_state_file(tmp_path, monkeypatch):
+    # CI once killed a search while keras-tuner rewrote oracle.json in
+    # place: the file was left empty. Now a save that dies before its
+    # os.replace (a kill -9 there) leaves the last complete state.
+    job = spec.load_spec(_write(tmp_path, AIRLINE.format(trials=2, epochs=1)))
+    results = tmp_path / "results"
+    jobs.claim_results_dir(job, results)
+    oracle = jobs.make_tuner(job, results).oracle
+    oracle.save()
+    oracle_file = results / "search" / "oracle.json"
+    before = oracle_file.read_text()
+    oracle._seed_state += 1  # the next save has different contents
+
+    def killed(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        oracle.save()
+    monkeypatch.undo()
+    assert oracle_file.read_text() == before
+    assert json.loads(before)["seed_state"] == oracle._seed_state - 1
+    oracle.save()
+    assert json.loads(oracle_file.read_text())["seed_state"] == (
+        oracle._seed_state
+    )
+
+
+def test_a_cut_off_state_file_is_refused_by_name(tmp_path, capsys):
+    path = _write(tmp_path, AIRLINE.format(trials=1, epochs=1))
+    results = tmp_path / "results"
+    job = spec.load_spec(path)
+    jobs.claim_results_dir(job, results)
+    jobs.make_tuner(job, results).oracle.save()
+    oracle_file = results / "search" / "oracle.json"
+    oracle_file.write_text(oracle_file.read_text()[:20])
+    code = main(["tune", str(path), "--results-dir", str(results)])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"error: {oracle_file} is empty or not JSON")
+    assert f"delete {results} to start it over" in err
+    assert not _executions(results)
+
+
 @pytest.mark.slow
 def test_chief_and_two_workers_run_every_trial_exactly_once(tmp_path):
     path = _write(tmp_path, AIRLINE.format(trials=4, epochs=2))
