@@ -63,10 +63,10 @@ def pad_to(array: np.ndarray, length: int) -> np.ndarray:
 def train_forecasting(run_name: str, epochs: int) -> Path:
     """bench/forecast_ett.py's ETTh1 configuration, `epochs` epochs."""
     from bench.forecast_ett import ETT_CONFIG
-    from suite.tasks import forecasting
+    from suite.tasks import forecasting_runs
 
     config = dataclasses.replace(ETT_CONFIG, epochs=epochs)
-    result, folder = forecasting.run_training(
+    result, folder = forecasting_runs.run_training(
         config, run_name=run_name, overwrite=True
     )
     print(f"{folder}: test MSE {result['scaled']['mse']:.4f}", flush=True)
@@ -76,9 +76,9 @@ def train_forecasting(run_name: str, epochs: int) -> Path:
 def forecasting_case(run: Path, args) -> Case:
     """The forecasting pipeline's own test MSE (z-scored, ETT protocol)."""
     from suite.data import windows
-    from suite.tasks import forecasting, metrics
+    from suite.tasks import forecasting, forecasting_runs, metrics
 
-    config, prep, model, folder = forecasting.load_run(run)
+    config, prep, model, folder = forecasting_runs.load_run(run)
     data = dataclasses.replace(forecasting.prepare(config), prep=prep)
     test = forecasting.make_window_set(config, data, "test")
     raw = data.frame.to_numpy()[:, list(data.target_index)]
@@ -116,7 +116,7 @@ def forecasting_case(run: Path, args) -> Case:
         sample=test.x[:1],
         calibration=train.x,
         stream=lambda steps: steps[-1],  # the forecast after the last step
-        extras={"run_config": forecasting.run_config(config, data)},
+        extras={"run_config": forecasting_runs.run_config(config, data)},
         notes=[
             "windows are centred on their last input step (the pipeline's "
             "instance norm), so a stream must know that value first"

@@ -19,7 +19,7 @@ otherwise from sktime, which ships it, so this notebook runs offline."""),
 code("""import dataclasses
 
 from suite.data import sources
-from suite.tasks import forecasting
+from suite.tasks import forecasting, forecasting_runs
 
 frame = sources.airline_passengers()
 frame.tail()"""),
@@ -37,7 +37,7 @@ md("## Train and evaluate"),
 code("""model = forecasting.build(config, data)
 history = forecasting.train(config, data, model)
 result, forecast = forecasting.evaluate(config, data, model)
-print(forecasting.summary_table(result))"""),
+print(forecasting_runs.summary_table(result))"""),
 md("""## Forecast against the held-out months
 
 The figure below is the same one written to `forecast.png` in a run folder."""),

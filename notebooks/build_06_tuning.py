@@ -74,7 +74,7 @@ md("""## Report and retraining
 
 `jobs.finish` writes `trials.csv`, `best_trials.csv`, `best_trials.md` and
 `objective.png`, then retrains the best configuration through the normal
-`forecasting.run_training` and saves it as a run (`tune-airline_random`)."""),
+`forecasting_runs.run_training` and saves it as a run (`tune-airline_random`)."""),
 code("""summary = jobs.finish(job, results)
 print((results / "best_trials.md").read_text())
 print("best hyperparameters:", summary["best_hyperparameters"])

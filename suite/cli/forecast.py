@@ -89,7 +89,7 @@ def _data_arguments(parser) -> None:
 
 
 def _train(args) -> int:
-    from suite.tasks import forecasting
+    from suite.tasks import forecasting, forecasting_runs
 
     config = forecasting.ForecastConfig(
         data=args.csv or args.dataset,
@@ -107,27 +107,27 @@ def _train(args) -> int:
         model_options=_model_options(args),
         **options.given(args, TRAIN_FIELDS),
     )
-    result, folder = forecasting.run_training(
+    result, folder = forecasting_runs.run_training(
         config, args.run_name, args.overwrite
     )
-    print(forecasting.summary_table(result))
+    print(forecasting_runs.summary_table(result))
     print(f"run saved to {folder}/")
     return 0
 
 
 def _evaluate(args) -> int:
-    from suite.tasks import forecasting
+    from suite.tasks import forecasting_runs
 
-    result = forecasting.evaluate_run(args.run, args.csv)
-    print(forecasting.summary_table(result))
+    result = forecasting_runs.evaluate_run(args.run, args.csv)
+    print(forecasting_runs.summary_table(result))
     print(json.dumps(result["scaled"]))
     return 0
 
 
 def _predict(args) -> int:
-    from suite.tasks import forecasting
+    from suite.tasks import forecasting_runs
 
-    frame = forecasting.predict_next(args.run, args.csv)
+    frame = forecasting_runs.predict_next(args.run, args.csv)
     if args.out:
         frame.to_csv(args.out)
         print(f"forecast written to {args.out}")

@@ -21,7 +21,7 @@ def _models(args) -> int:
 
 
 def _demo(args) -> int:
-    from suite.tasks import forecasting
+    from suite.tasks import forecasting_runs
 
-    forecasting.run_demo(seed=args.seed, run_name=args.run_name)
+    forecasting_runs.run_demo(seed=args.seed, run_name=args.run_name)
     return 0

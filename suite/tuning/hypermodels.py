@@ -85,6 +85,12 @@ def _speech():
     return speech
 
 
+def _forecasting_retrain(task, config, run_name):
+    from suite.tasks import forecasting_runs
+
+    return forecasting_runs.run_training(config, run_name, True)
+
+
 def _speech_retrain(task, config, run_name):
     from suite.tasks import speech_runs
 
@@ -128,7 +134,7 @@ def _registry() -> dict[str, TaskTuning]:
             load=_forecasting,
             resolve=lambda task, config: task.resolve(config),
             extra_metrics=_forecast_metrics,
-            retrain=lambda task, c, name: task.run_training(c, name, True),
+            retrain=_forecasting_retrain,
         ),
         TaskTuning(
             name="sentiment",

@@ -8,7 +8,7 @@ import pytest
 
 from suite.errors import SuiteError
 from suite.export import runs
-from suite.tasks import forecasting
+from suite.tasks import forecasting, forecasting_runs
 
 TINY = dataclasses.replace(
     forecasting.DEMO_CONFIG,
@@ -20,7 +20,9 @@ TINY = dataclasses.replace(
 
 @pytest.mark.slow
 def test_demo_config_beats_seasonal_naive_and_saves_a_full_run(runs_dir):
-    result, folder = forecasting.run_training(forecasting.DEMO_CONFIG, "demo")
+    result, folder = forecasting_runs.run_training(
+        forecasting.DEMO_CONFIG, "demo"
+    )
     assert result["seasonal_naive"]["mape"] == pytest.approx(15.5234, 1e-4)
     assert result["model"]["mape"] < 10.0
     assert result["model"]["mape"] < result["seasonal_naive"]["mape"]
@@ -32,28 +34,28 @@ def test_demo_config_beats_seasonal_naive_and_saves_a_full_run(runs_dir):
         "model.keras",
     ]
     assert not [p for p in os.listdir(runs_dir) if p.startswith(".")]
-    assert forecasting.evaluate_run("demo")["model"] == pytest.approx(
+    assert forecasting_runs.evaluate_run("demo")["model"] == pytest.approx(
         result["model"]
     )
-    future = forecasting.predict_next("demo")
+    future = forecasting_runs.predict_next("demo")
     assert len(future) == 24
     assert str(future.index[0].date()) == "1961-01-01"
     assert (future["passengers"] > 300).all()
 
 
 def test_same_seed_same_metrics():
-    first, _ = forecasting.run_training(TINY, "a")
-    second, _ = forecasting.run_training(TINY, "b")
+    first, _ = forecasting_runs.run_training(TINY, "a")
+    second, _ = forecasting_runs.run_training(TINY, "b")
     assert first["model"] == second["model"]
 
 
 def test_quantiles_give_ordered_intervals_with_coverage():
     config = dataclasses.replace(TINY, quantiles=(0.1, 0.5, 0.9), epochs=5)
-    result, _ = forecasting.run_training(config, "q")
+    result, _ = forecasting_runs.run_training(config, "q")
     intervals = result["intervals"]
     assert intervals["nominal_coverage"] == pytest.approx(0.8)
     assert 0.0 <= intervals["empirical_coverage"] <= 1.0
-    future = forecasting.predict_next("q")
+    future = forecasting_runs.predict_next("q")
     assert list(future.columns) == [
         "passengers",
         "passengers_q0.1",
@@ -67,16 +69,18 @@ def test_failed_run_leaves_nothing_behind(runs_dir, monkeypatch):
     def broken_plot(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(forecasting.plots, "save_forecast_plot", broken_plot)
+    monkeypatch.setattr(
+        forecasting_runs.plots, "save_forecast_plot", broken_plot
+    )
     with pytest.raises(OSError, match="disk full"):
-        forecasting.run_training(TINY, "broken")
+        forecasting_runs.run_training(TINY, "broken")
     assert list(runs_dir.iterdir()) == []
 
 
 def test_existing_run_is_not_overwritten_by_default():
-    forecasting.run_training(TINY, "once")
+    forecasting_runs.run_training(TINY, "once")
     with pytest.raises(SuiteError, match="exists; choose another"):
-        forecasting.run_training(TINY, "once")
+        forecasting_runs.run_training(TINY, "once")
 
 
 def test_too_few_rows_for_lookback_and_horizon():
@@ -126,9 +130,9 @@ def test_user_csv_with_covariate(tmp_path):
         model_options={"units": (8,)},
         epochs=2,
     )
-    result, _ = forecasting.run_training(config, "csv")
+    result, _ = forecasting_runs.run_training(config, "csv")
     assert np.isfinite(result["model"]["mae"])
-    future = forecasting.predict_next("csv", csv)
+    future = forecasting_runs.predict_next("csv", csv)
     assert str(future.index[0]) == "2021-01-17 16:00:00"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from suite.data import series, sources
 from suite.errors import SuiteError
-from suite.tasks import forecasting, seq2seq_forecasting
+from suite.tasks import forecasting, forecasting_runs, seq2seq_forecasting
 
 TINY = dataclasses.replace(
     forecasting.DEMO_CONFIG,
@@ -64,13 +64,13 @@ def test_seq2seq_run_with_covariates_and_sampling_saves_and_reloads(runs_dir):
         sampling_schedule="linear",
         sampling_k=1.0,
     )
-    result, folder = forecasting.run_training(config, "s2s")
+    result, folder = forecasting_runs.run_training(config, "s2s")
     assert result["sampling_probability"] == [0.0, 0.25]
     assert np.isfinite(result["model"]["mae"])
-    assert forecasting.evaluate_run("s2s")["model"] == pytest.approx(
+    assert forecasting_runs.evaluate_run("s2s")["model"] == pytest.approx(
         result["model"]
     )
-    future = forecasting.predict_next("s2s")
+    future = forecasting_runs.predict_next("s2s")
     assert len(future) == 6 and np.all(np.isfinite(future["passengers"]))
 
 
