@@ -129,10 +129,10 @@ def forecasting_case(run: Path, args) -> Case:
 
 def train_sentiment(run_name: str, epochs: int) -> Path:
     """The sentiment task's defaults on IMDB, `epochs` epochs."""
-    from suite.tasks import sentiment
+    from suite.tasks import sentiment, sentiment_runs
 
     config = sentiment.SentimentConfig(dataset="imdb", epochs=epochs)
-    return sentiment.train(config, run_name=run_name, overwrite=True)
+    return sentiment_runs.train(config, run_name=run_name, overwrite=True)
 
 
 def seeded_reviews(loaded, data, count: int, seed: int = 0):
@@ -152,9 +152,9 @@ def seeded_reviews(loaded, data, count: int, seed: int = 0):
 
 def sentiment_case(run: Path, args) -> Case:
     """Test accuracy of the token-ids classifier on a seeded test subset."""
-    from suite.tasks import sentiment
+    from suite.tasks import sentiment, sentiment_runs
 
-    loaded = sentiment.load_run(run)
+    loaded = sentiment_runs.load_run(run)
     test = sentiment.load_splits(loaded.config)[1]
     ids, inputs, labels = seeded_reviews(loaded, test, args.test_limit)
     classifier = loaded.model.get_layer("token_classifier")
@@ -180,7 +180,7 @@ def sentiment_case(run: Path, args) -> Case:
         higher_is_better=True,
         keras_metric=keras_accuracy,
         sample=inputs[median],
-        calibration=sentiment.representative_inputs(loaded),
+        calibration=sentiment_runs.representative_inputs(loaded),
         no_stream_reason=(
             "bidirectional LSTM: the backward direction needs the whole "
             "text, so there is no streaming form"

@@ -31,7 +31,7 @@ from bench.export_cases import seeded_reviews  # noqa: E402
 from suite.data import text  # noqa: E402
 from suite.export import runtime, tflite  # noqa: E402
 from suite.layers import FusedLSTM  # noqa: E402
-from suite.tasks import sentiment  # noqa: E402
+from suite.tasks import sentiment, sentiment_runs  # noqa: E402
 
 
 def accuracy(path, inputs, labels) -> float:
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--lock", default="/tmp/suite-bench.lock")
     args = parser.parse_args()
 
-    run = sentiment.load_run(args.run)
+    run = sentiment_runs.load_run(args.run)
     train, test = sentiment.load_splits(run.config)
     _, validation = text.split_off(
         train, run.config.validation_fraction, run.config.seed
@@ -69,7 +69,7 @@ def main() -> None:
     )
     _, test_inputs, test_labels = seeded_reviews(run, test, args.test_limit)
     classifier = run.model.get_layer("token_classifier")
-    calibration = sentiment.representative_inputs(run)
+    calibration = sentiment_runs.representative_inputs(run)
     window = tflite.window_model(classifier, fuse_lstm=True)
     names = sorted(
         layer.name

@@ -64,7 +64,7 @@ PRESETS = {
 
 
 def imdb(args) -> dict:
-    from suite.tasks import sentiment
+    from suite.tasks import sentiment, sentiment_runs
 
     config = sentiment.SentimentConfig(
         dataset="imdb",
@@ -101,7 +101,7 @@ def imdb(args) -> dict:
             **_validation_only(sentiment, config),
             "wall_seconds_total": round(time.perf_counter() - started, 1),
         }
-    run = sentiment.train(config, run_name=args.run_name, overwrite=True)
+    run = sentiment_runs.train(config, run_name=args.run_name, overwrite=True)
     wall = time.perf_counter() - started
     metrics = json.loads((run / "metrics.json").read_text())
     histories = metrics.pop("member_histories", [metrics["history"]])
@@ -200,16 +200,16 @@ def throughput(args) -> dict:
 
     from suite.data import text
     from suite.export.text_runtime import LiteRTTextClassifier
-    from suite.tasks import sentiment
+    from suite.tasks import sentiment, sentiment_runs
 
-    run = sentiment.load_run(args.run_name)
+    run = sentiment_runs.load_run(args.run_name)
     texts = text.load_imdb()[1].texts
     texts = texts[np.random.default_rng(0).permutation(len(texts))]
     texts = texts[: args.reviews]
     exports = {}
     for quantization in ("none", "dynamic"):
         path = run.folder / f"model-{quantization}.tflite"
-        result = sentiment.export_tflite(run, path, quantization)
+        result = sentiment_runs.export_tflite(run, path, quantization)
         exports[quantization] = (LiteRTTextClassifier(path), result)
     keras_probabilities = sentiment.predict_texts(run.model, texts)
     classifier = run.model.get_layer("token_classifier")

@@ -34,7 +34,7 @@ CELLS = [
         "    standardize_text,\n"
         "    vectorize,\n"
         ")\n"
-        "from suite.tasks import sentiment"
+        "from suite.tasks import sentiment, sentiment_runs"
     ),
     new_markdown_cell(
         "## The data\n"
@@ -95,8 +95,8 @@ CELLS = [
         '        "pooling": "max_mean",\n'
         "    },\n"
         ")\n"
-        'folder = sentiment.train(config, run_name="notebook-sentiment",\n'
-        "                         overwrite=True)\n"
+        'folder = sentiment_runs.train(config, run_name="notebook-sentiment",\n'
+        "                              overwrite=True)\n"
         "sorted(p.name for p in folder.iterdir())"
     ),
     new_markdown_cell(
@@ -122,12 +122,12 @@ CELLS = [
         "vectorizer is a layer inside it."
     ),
     new_code_cell(
-        "run = sentiment.load_run(folder)\n"
+        "run = sentiment_runs.load_run(folder)\n"
         "reviews = [\n"
         '    "A wonderful, moving film. The acting is superb.",\n'
         '    "Boring and far too long; the worst film I have seen.",\n'
         "]\n"
-        "for review, (label, p) in zip(reviews, sentiment.predict(run, "
+        "for review, (label, p) in zip(reviews, sentiment_runs.predict(run, "
         "reviews)):\n"
         '    print(f"{label:8s} {p:.2f}  {review}")'
     ),

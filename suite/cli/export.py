@@ -115,11 +115,17 @@ def _representative(path, saved: dict, folder: Path):
 
 
 def _task_hook(task, name: str):
-    """`suite.tasks.<task>.<name>` if the task module defines it."""
+    """`<name>` of `suite.tasks.<task>_runs` (the task's run folders) or of
+    `suite.tasks.<task>`, whichever defines it first; else None."""
     if not task:
         return None
-    try:
-        module = importlib.import_module(f"suite.tasks.{task}")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
+    for module_name in (f"suite.tasks.{task}_runs", f"suite.tasks.{task}"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:  # a missing dependency: say so
+                raise
+            continue
+        if hasattr(module, name):
+            return getattr(module, name)
+    return None

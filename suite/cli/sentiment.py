@@ -129,7 +129,7 @@ def _add_export(commands) -> None:
 
 
 def _train(args) -> int:
-    from suite.tasks import sentiment
+    from suite.tasks import sentiment, sentiment_runs
 
     if args.model_options is None:
         model_options = sentiment.default_model_options(args.model)
@@ -140,7 +140,7 @@ def _train(args) -> int:
         model_options=model_options,
         **options.given(args, TRAIN_FIELDS),
     )
-    run = sentiment.train(config, args.run_name, args.overwrite)
+    run = sentiment_runs.train(config, args.run_name, args.overwrite)
     _print_metrics(json.loads((run / "metrics.json").read_text()))
     print(f"saved run: {run}")
     return 0
@@ -162,9 +162,9 @@ def _json_options(value: str) -> dict:
 
 def _evaluate(args) -> int:
     from suite.data import text
-    from suite.tasks import sentiment
+    from suite.tasks import sentiment_runs
 
-    run = sentiment.load_run(args.run)
+    run = sentiment_runs.load_run(args.run)
     data = None
     if args.file:
         data = text.load_labelled_file(
@@ -173,7 +173,7 @@ def _evaluate(args) -> int:
             args.label_column or run.config.label_column,
             class_names=run.class_names,
         )
-    _print_metrics(sentiment.evaluate(run, data))
+    _print_metrics(sentiment_runs.evaluate(run, data))
     return 0
 
 
@@ -204,16 +204,16 @@ def _classify(args, texts):
 
         folder = runs.resolve_run(args.run)
         return LiteRTTextClassifier(folder / "model.tflite").predict(texts)
-    from suite.tasks import sentiment
+    from suite.tasks import sentiment_runs
 
-    return sentiment.predict(sentiment.load_run(args.run), texts)
+    return sentiment_runs.predict(sentiment_runs.load_run(args.run), texts)
 
 
 def _export(args) -> int:
-    from suite.tasks import sentiment
+    from suite.tasks import sentiment_runs
 
-    run = sentiment.load_run(args.run)
-    result = sentiment.export_tflite(
+    run = sentiment_runs.load_run(args.run)
+    result = sentiment_runs.export_tflite(
         run, args.out, args.quantization, float_layers=args.float_layers
     )
     print(f"wrote {result.path} ({result.size_bytes / 1024:.1f} KiB)")

@@ -104,8 +104,9 @@ def _forecast_metrics(task, config, data, model) -> dict:
 
 def _sentiment_retrain(task, config, run_name):
     from suite.export import runs
+    from suite.tasks import sentiment_runs
 
-    folder = task.train(config, run_name, overwrite=True)
+    folder = sentiment_runs.train(config, run_name, overwrite=True)
     return runs.load_metrics(folder), folder
 
 

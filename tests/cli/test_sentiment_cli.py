@@ -78,6 +78,12 @@ def test_train_evaluate_predict_round_trip(
     assert label == "pos" and 0.5 < float(probability) <= 1.0
     assert shown.strip() == "truly great"
 
+    tflite = str(runs_dir / "cli" / "model.tflite")
+    assert main(["export", "cli", "--out", tflite]) == 0  # the task's hook:
+    capsys.readouterr()  # the token classifier with its vocabulary sidecar
+    assert main(["sentiment", "predict", "--litert", "cli", "truly great"]) == 0
+    assert capsys.readouterr().out.split("\t")[:1] == ["pos"]
+
     lines = tmp_path / "lines.txt"
     lines.write_bytes(b"awful boring\n\ngreat\n")
     assert main(["sentiment", "predict", "cli", "--file", str(lines)]) == 0

@@ -8,7 +8,7 @@ import pytest
 
 from suite.errors import SuiteError
 from suite.models import registry
-from suite.tasks import classification, sentiment
+from suite.tasks import classification, sentiment, sentiment_runs
 from tests import helpers
 from tests.models.test_registry import TINY_OPTIONS
 
@@ -169,7 +169,7 @@ def test_small_real_training_run_beats_chance_and_predicts_raw_text(
 ):
     import tensorflow as tf
 
-    run_folder = sentiment.train(_tiny_config(), run_name="rt")
+    run_folder = sentiment_runs.train(_tiny_config(), run_name="rt")
     metrics = json.loads((run_folder / "metrics.json").read_text())
     assert metrics["num_samples"] == 1066  # 10% of 10,662 held out
     assert metrics["accuracy"] > 0.68, metrics  # chance is 0.5
@@ -177,12 +177,12 @@ def test_small_real_training_run_beats_chance_and_predicts_raw_text(
     for name in ("model.keras", "vocabulary.json", "confusion_matrix.png"):
         assert (run_folder / name).stat().st_size > 0
 
-    run = sentiment.load_run("rt")
+    run = sentiment_runs.load_run("rt")
     reviews = [
         "a gorgeous , moving and funny film , the best of the year",
         "a dull , tedious and boring mess",
     ]
-    labels = [label for label, _ in sentiment.predict(run, reviews)]
+    labels = [label for label, _ in sentiment_runs.predict(run, reviews)]
     assert labels == ["positive", "negative"]
     raw = np.asarray(run.model(tf.constant(reviews)))  # strings in
     np.testing.assert_allclose(
@@ -190,7 +190,7 @@ def test_small_real_training_run_beats_chance_and_predicts_raw_text(
         sentiment.predict_texts(run.model, reviews)[:, 1],
         atol=1e-5,
     )
-    again = sentiment.evaluate(run)
+    again = sentiment_runs.evaluate(run)
     assert again["accuracy"] == pytest.approx(metrics["accuracy"])
 
 
@@ -217,7 +217,9 @@ def test_multiclass_csv_run(tmp_path, runs_dir):
         learning_rate=1e-2,
         test_fraction=0.2,
     )
-    run = sentiment.load_run(sentiment.train(config, run_name="colours"))
+    run = sentiment_runs.load_run(
+        sentiment_runs.train(config, run_name="colours")
+    )
     assert run.class_names == ("blue", "green", "red")
     assert run.model.output_shape == (None, 3)
-    assert sentiment.evaluate(run)["accuracy"] > 0.8
+    assert sentiment_runs.evaluate(run)["accuracy"] > 0.8

@@ -11,7 +11,7 @@ import pytest
 from suite.cli.main import main
 from suite.errors import SuiteError
 from suite.export import runtime
-from suite.tasks import sentiment
+from suite.tasks import sentiment, sentiment_runs
 from tests import helpers
 
 pytestmark = pytest.mark.slow  # trains a tiny model, converts, subprocess
@@ -46,13 +46,13 @@ def run_folder(tmp_path_factory):
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SUITE_RUNS_DIR", str(folder / "runs"))
-        return sentiment.train(config, run_name="tiny")
+        return sentiment_runs.train(config, run_name="tiny")
 
 
 def test_litert_export_matches_keras_with_builtin_ops(run_folder):
     from suite.export.text_runtime import LiteRTTextClassifier
 
-    run = sentiment.load_run(run_folder)
+    run = sentiment_runs.load_run(run_folder)
     members = run.model.get_layer("token_classifier").get_layer("ensemble")
     assert [layer.name for layer in members.layers[1:3]] == [
         "member_1",
@@ -64,7 +64,7 @@ def test_litert_export_matches_keras_with_builtin_ops(run_folder):
     assert len(held_out) == 2 and all(0.0 <= a <= 1.0 for a in held_out)
     assert metrics["validation_accuracy"] == pytest.approx(np.mean(held_out))
     assert run.config.ensemble_folds  # saved and reloaded with the run
-    result = sentiment.export_tflite(run)
+    result = sentiment_runs.export_tflite(run)
     assert result.path == run_folder / "model.tflite"
     assert "WHILE" in result.ops and not any("Flex" in o for o in result.ops)
     classifier = LiteRTTextClassifier(result.path)  # refuses non-builtins
@@ -98,8 +98,8 @@ def test_cli_export_and_tensorflow_free_predict(run_folder, capsys):
     )
     assert done.returncode == 0, done.stderr
     label, probability, _ = done.stdout.split("\t")
-    keras_label = sentiment.predict(
-        sentiment.load_run(run_folder), ["a truly great film"]
+    keras_label = sentiment_runs.predict(
+        sentiment_runs.load_run(run_folder), ["a truly great film"]
     )[0][0]
     assert label == keras_label and 0.5 <= float(probability) <= 1.0
 
@@ -117,8 +117,8 @@ def test_generic_suite_export_ships_the_token_model(run_folder, tmp_path):
 def test_int8_export_uses_the_fused_lstm_op(run_folder, tmp_path):
     from suite.export.text_runtime import LiteRTTextClassifier
 
-    run = sentiment.load_run(run_folder)
-    result = sentiment.export_tflite(run, tmp_path / "int8.tflite", "int8")
+    run = sentiment_runs.load_run(run_folder)
+    result = sentiment_runs.export_tflite(run, tmp_path / "int8.tflite", "int8")
     assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in result.ops
     assert "WHILE" not in result.ops
     assert set(result.float_ops) <= {"CAST"}  # the pooling mask's cast
@@ -141,5 +141,7 @@ def test_int8_export_uses_the_fused_lstm_op(run_folder, tmp_path):
     ]
     assert len(float_lstms) == 2  # one per ensemble member; 2 stay int8
     with pytest.raises(SuiteError, match="int8-act16 needs an unrolled"):
-        sentiment.export_tflite(run, tmp_path / "act16.tflite", "int8-act16")
+        sentiment_runs.export_tflite(
+            run, tmp_path / "act16.tflite", "int8-act16"
+        )
     assert not (tmp_path / "act16.tflite").exists()
