@@ -202,9 +202,9 @@ def sentiment_case(run: Path, args) -> Case:
 
 def text_generation_case(run: Path, args) -> Case:
     """Validation nats per character (every `--val-every`th window)."""
-    from suite.tasks import text_generation
+    from suite.tasks import text_generation, text_generation_runs
 
-    config, vocab, model, folder = text_generation.load_run(run)
+    config, vocab, model, folder = text_generation_runs.load_run(run)
     data = text_generation.prepare(config, vocab=vocab)
     every = np.arange(0, len(data.x_val), args.val_every)
     x, y = data.x_val[every], data.y_val[every]

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.common import machine, median
-from suite.tasks import sampling
+from suite.tasks import sampling, text_generation_runs
 from suite.tasks import text_generation as tg
 
 PROMPT = "ROMEO:\n"
@@ -59,7 +59,9 @@ def train(args) -> tuple[dict, Path]:
         max_minutes=args.minutes,
     )
     print(f"config: {config}", flush=True)
-    result, folder = tg.run_training(config, args.run_name, overwrite=True)
+    result, folder = text_generation_runs.run_training(
+        config, args.run_name, overwrite=True
+    )
     print(
         json.dumps(
             {
@@ -93,10 +95,12 @@ def timed(stepper, vocab, config, repeats: int):
 def generation_speed(folder: Path, repeats: int) -> dict:
     from suite.export import tflite
 
-    _, vocab, model, _ = tg.load_run(folder)
+    _, vocab, model, _ = text_generation_runs.load_run(folder)
     greedy = sampling.SamplingConfig(temperature=0.0, max_length=LENGTH)
     workdir = Path(tempfile.mkdtemp(prefix="textgen-bench-"))
-    step_file = tg.export_litert(model, vocab, workdir / "step.tflite").path
+    step_file = text_generation_runs.export_litert(
+        model, vocab, workdir / "step.tflite"
+    ).path
     window_file = tflite.export_window(model, workdir / "window.tflite").path
     steppers = {
         "keras stateful": (tg.KerasStepper(model), repeats),
@@ -128,7 +132,7 @@ def sample(folder: Path) -> None:
     settings = sampling.SamplingConfig(
         temperature=0.8, top_p=0.95, max_length=LENGTH, seed=0
     )
-    _, vocab, model, _ = tg.load_run(folder)
+    _, vocab, model, _ = text_generation_runs.load_run(folder)
     text = tg.generate_text(model, vocab, PROMPT, settings)
     print(f"sample settings: prompt={PROMPT!r} {settings}")
     print(PROMPT + text)

@@ -27,6 +27,7 @@ import numpy as np
 from suite.data import corpus
 from suite.tasks import sampling
 from suite.tasks import text_generation as tg
+from suite.tasks import text_generation_runs
 from suite.tasks.sampling import SamplingConfig
 
 text = corpus.load_text("tiny_shakespeare")
@@ -113,7 +114,7 @@ interpreter; the generation loop is the same NumPy code."""),
 from pathlib import Path
 
 folder = Path(tempfile.mkdtemp())
-exported = tg.export_litert(model, vocab, folder / "step.tflite")
+exported = text_generation_runs.export_litert(model, vocab, folder / "step.tflite")
 print(f"{exported.size_bytes / 1024:.0f} KiB, ops: {', '.join(exported.ops)}")
 device_vocab = sampling.litert_vocabulary(exported.path)
 stepper = sampling.LiteRTStepper(exported.path)

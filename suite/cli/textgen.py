@@ -111,13 +111,16 @@ def _sampling_arguments(parser) -> None:
 
 def _train(args) -> int:
     from suite.tasks import text_generation as tg
+    from suite.tasks import text_generation_runs
 
     config = tg.TextGenConfig(
         model=args.model,
         model_options=options.model_options(args.units, args.model_option),
         **options.given(args, TRAIN_FIELDS),
     )
-    result, folder = tg.run_training(config, args.run_name, args.overwrite)
+    result, folder = text_generation_runs.run_training(
+        config, args.run_name, args.overwrite
+    )
     print(_summary(result))
     print(f"run saved to {folder}/")
     return 0
@@ -134,9 +137,9 @@ def _summary(result: dict) -> str:
 
 
 def _evaluate(args) -> int:
-    from suite.tasks import text_generation as tg
+    from suite.tasks import text_generation_runs
 
-    result = tg.evaluate_run(args.run, args.corpus)
+    result = text_generation_runs.evaluate_run(args.run, args.corpus)
     print(_summary(result))
     print(json.dumps(result))
     return 0
@@ -165,9 +168,11 @@ def _generate(args) -> int:
         vocab = sampling.litert_vocabulary(args.litert)
         sampling.generate(stepper, vocab, prompt, config, echo)
     else:
-        from suite.tasks import text_generation as tg
+        from suite.tasks import text_generation_runs
 
-        tg.generate_run(args.run, prompt, config, args.mode, echo)
+        text_generation_runs.generate_run(
+            args.run, prompt, config, args.mode, echo
+        )
     echo("")
     sys.stdout.write("\n")
     return 0
@@ -191,9 +196,11 @@ class _Echo:
 
 
 def _export(args) -> int:
-    from suite.tasks import text_generation as tg
+    from suite.tasks import text_generation_runs
 
-    result = tg.export_run(args.run, args.out, quantization=args.quantization)
+    result = text_generation_runs.export_run(
+        args.run, args.out, quantization=args.quantization
+    )
     print(f"wrote {result.path} ({result.size_bytes / 1024:.1f} KiB)")
     print(f"metadata {result.metadata_path}")
     return 0

@@ -205,8 +205,9 @@ class LiteRTStepper:
     run by `suite.export.runtime.StreamingSession`; no TensorFlow.
 
     Args:
-        path: the `.tflite` file exported by `text_generation.export_litert`
-            (or `suite export RUN --form streaming`).
+        path: the `.tflite` file exported by
+            `text_generation_runs.export_litert` (or `suite export RUN
+            --form streaming`).
         num_threads: interpreter threads.
     """
 

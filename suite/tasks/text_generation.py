@@ -9,39 +9,37 @@ The whole flow, top to bottom:
     metrics = evaluate(config, data, model) # nats/token, bits/char, ppl
     text = generate_text(model, data.vocab, "ROMEO:", SamplingConfig())
 
-`run_training` does all of it and saves `saved_models/<run-name>/`
-(model.keras, config.json with the vocabulary, metrics.json,
-vocabulary.json). Any registry model works: its builder gets an Embedding
-input (`vocab_size > 0`) and a per-step head (`return_sequences=True`).
+`text_generation_runs.run_training` does all of it and saves
+`saved_models/<run-name>/` (model.keras, config.json with the vocabulary,
+metrics.json, vocabulary.json). Any registry model works: its builder gets
+an Embedding input (`vocab_size > 0`) and a per-step head
+(`return_sequences=True`).
 
 Generation is stateful: `KerasStepper` cuts the streaming-step model
 (`suite.export.streaming`) from the trained model and carries the
 recurrent state from token to token, one step of work per token.
 `prefix_stepper` re-reads the whole prefix at every token instead (same
-tokens under greedy decoding, quadratic cost); `export_litert` writes the
-step model as a `.tflite` that `sampling.LiteRTStepper` runs without
-TensorFlow.
+tokens under greedy decoding, quadratic cost);
+`text_generation_runs.export_litert` writes the step model as a `.tflite`
+that `sampling.LiteRTStepper` runs without TensorFlow.
 """
 
 import dataclasses
 import math
 import time
-from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from suite import configs
 from suite.data import corpus
 from suite.data.corpus import Vocabulary
 from suite.errors import SuiteError
-from suite.export import runs, streaming, tflite
+from suite.export import streaming
 from suite.models import registry
 from suite.tasks import sampling, training
 
 LAYOUTS = ("contiguous", "ngram_lines")
-VOCABULARY_FILE = "vocabulary.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,65 +278,6 @@ def evaluate(config: TextGenConfig, data: PreparedText, model) -> dict:
     }
 
 
-def run_training(
-    config: TextGenConfig,
-    run_name: str | None = None,
-    overwrite: bool = False,
-    text: str | None = None,
-) -> tuple[dict, Path]:
-    """Prepare, build, train, evaluate and save one run; returns metrics."""
-    name = run_name or runs.default_run_name("textgen", config.model)
-    data = prepare(config, text)
-    model = build(config, data)
-    started = time.perf_counter()
-    history = train(config, data, model)
-    seconds = time.perf_counter() - started
-    result = evaluate(config, data, model)
-    result["model_name"] = config.model
-    result["epochs_trained"] = len(history["loss"])
-    result["train_seconds"] = round(seconds, 2)
-    result["history"] = history
-    with runs.staged_run(name, overwrite=overwrite) as folder:
-        save_run(folder, config, data.vocab, model, result)
-        training.save_loss_plot(history, folder / "loss.png")
-    return result, runs.runs_root() / name
-
-
-def save_run(folder: Path, config, vocab: Vocabulary, model, result) -> None:
-    """model.keras, config.json (with the vocabulary), metrics.json and
-    vocabulary.json into a (staging) run folder."""
-    saved = {
-        "task": "text_generation",
-        "config": configs.to_dict(config),
-        "model_config": configs.to_dict(model_config(config, vocab.size)),
-        "vocabulary": vocab.to_dict(),
-    }
-    runs.save_run_files(folder, model, saved, result)
-    configs.save_json(folder / VOCABULARY_FILE, vocab.to_dict())
-
-
-def load_run(run) -> tuple[TextGenConfig, Vocabulary, Any, Path]:
-    """Loads `(config, vocabulary, model, folder)` of a saved run."""
-    folder = runs.resolve_run(run)
-    saved = runs.load_config(folder)
-    if saved.get("task") != "text_generation":
-        raise SuiteError(
-            f"{folder} is a {saved.get('task')!r} run, not text_generation"
-        )
-    config = configs.from_dict(TextGenConfig, saved["config"])
-    vocab = Vocabulary.from_dict(saved["vocabulary"])
-    return config, vocab, runs.load_model(folder), folder
-
-
-def evaluate_run(run, corpus_source: str | None = None) -> dict:
-    """Re-evaluates a saved run with its vocabulary on the held-out end of
-    its corpus (or of `corpus_source`)."""
-    config, vocab, model, _ = load_run(run)
-    if corpus_source:
-        config = dataclasses.replace(config, corpus=corpus_source)
-    return evaluate(config, prepare(config, vocab=vocab), model)
-
-
 class KerasStepper:
     """Stateful generation in Keras: the streaming-step model of `model`
     (token and recurrent states in, logits and new states out), the state
@@ -394,71 +333,4 @@ def generate_text(
     stepper = make_stepper(model, mode)
     return sampling.generate(
         stepper, vocab, prompt, config or sampling.SamplingConfig(), on_text
-    )
-
-
-def generate_run(
-    run,
-    prompt: str,
-    config: sampling.SamplingConfig,
-    mode: str = "stateful",
-    on_text=None,
-) -> str:
-    """Loads a saved run and generates text after `prompt`."""
-    _, vocab, model, _ = load_run(run)
-    return generate_text(model, vocab, prompt, config, mode, on_text)
-
-
-def export_litert(
-    model,
-    vocab: Vocabulary,
-    path,
-    quantization: str = "none",
-    representative_data=None,
-) -> tflite.ExportResult:
-    """Writes the streaming-step `.tflite` (token + states in, logits +
-    states out) with the vocabulary in its sidecar, for
-    `sampling.LiteRTStepper`. int8 needs `representative_data`: training
-    sequences `[N, T]` of token ids."""
-    return tflite.export_streaming_step(
-        model,
-        path,
-        quantization=quantization,
-        representative_data=representative_data,
-        extras={"task": "text_generation", "vocabulary": vocab.to_dict()},
-    )
-
-
-def representative_inputs(folder, count: int = 64, length: int = 32):
-    """Training sequences of a saved run, for int8 calibration (also
-    used by `suite export RUN --quantization int8`)."""
-    folder = runs.resolve_run(folder)
-    saved = runs.load_config(folder)
-    config = configs.from_dict(TextGenConfig, saved["config"])
-    data = prepare(config, vocab=Vocabulary.from_dict(saved["vocabulary"]))
-    return data.x_train[:count, :length]
-
-
-def export_run(
-    run, path=None, form: str = "streaming", quantization: str = "none"
-):
-    """Exports a saved run (default: RUN/<form>-<quantization>.tflite).
-
-    The streaming step model by default, for stateful generation on a
-    device; `form="window"` writes the whole-sequence model. Also the task
-    hook `suite export RUN` calls, with the same arguments.
-    """
-    _, vocab, model, folder = load_run(run)
-    path = Path(path) if path else folder / f"{form}-{quantization}.tflite"
-    int8 = quantization.startswith("int8")
-    data = representative_inputs(folder) if int8 else None
-    if form == "streaming":
-        return export_litert(model, vocab, path, quantization, data)
-    return tflite.export(
-        model,
-        path,
-        form=form,
-        quantization=quantization,
-        representative_data=data,
-        extras={"task": "text_generation", "vocabulary": vocab.to_dict()},
     )

@@ -11,6 +11,7 @@ Adding a task (e.g. seq2seq) is one `TaskTuning(...)` entry in `TASKS`.
 """
 
 import dataclasses
+import importlib
 import json
 import math
 from collections.abc import Callable
@@ -26,6 +27,13 @@ COMMON_SPACE = {
     "dropout": {"min": 0.0, "max": 0.5, "step": 0.1},
 }
 """Entries every task's default space starts from."""
+
+
+def _run_training(task, config, run_name):
+    """The retrain of a task whose `<task>_runs` module has `run_training`
+    (forecasting, text generation, speech)."""
+    runs_module = importlib.import_module(f"{task.__name__}_runs")
+    return runs_module.run_training(config, run_name, True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +62,7 @@ class TaskTuning:
     """`(module, config, data, model) -> loss history`."""
     extra_metrics: Callable = lambda task, c, d, m: {}
     """`(module, config, data, model) -> {"val_...": value}`."""
-    retrain: Callable = None
+    retrain: Callable = _run_training
     """`(module, config, run_name) -> (metrics, run folder)`: a normal run."""
 
     def direction(self, objective: str) -> str:
@@ -83,18 +91,6 @@ def _speech():
     from suite.tasks import speech
 
     return speech
-
-
-def _forecasting_retrain(task, config, run_name):
-    from suite.tasks import forecasting_runs
-
-    return forecasting_runs.run_training(config, run_name, True)
-
-
-def _speech_retrain(task, config, run_name):
-    from suite.tasks import speech_runs
-
-    return speech_runs.run_training(config, run_name, True)
 
 
 def _forecast_metrics(task, config, data, model) -> dict:
@@ -135,7 +131,6 @@ def _registry() -> dict[str, TaskTuning]:
             load=_forecasting,
             resolve=lambda task, config: task.resolve(config),
             extra_metrics=_forecast_metrics,
-            retrain=_forecasting_retrain,
         ),
         TaskTuning(
             name="sentiment",
@@ -174,7 +169,6 @@ def _registry() -> dict[str, TaskTuning]:
             objectives=("val_loss", "val_bits_per_char"),
             load=_text_generation,
             extra_metrics=_textgen_metrics,
-            retrain=lambda task, c, name: task.run_training(c, name, True),
         ),
         TaskTuning(
             name="speech",
@@ -189,7 +183,6 @@ def _registry() -> dict[str, TaskTuning]:
             },
             objectives=("val_loss",),
             load=_speech,
-            retrain=_speech_retrain,
         ),
     )
     return {entry.name: entry for entry in entries}

@@ -8,7 +8,7 @@ import pytest
 
 from suite.data import corpus
 from suite.errors import SuiteError
-from suite.tasks import sampling
+from suite.tasks import sampling, text_generation_runs
 from suite.tasks import text_generation as tg
 from suite.tasks.sampling import SamplingConfig
 
@@ -38,7 +38,7 @@ def trained(tmp_path_factory):
     config = dataclasses.replace(TINY, corpus=str(path))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SUITE_RUNS_DIR", str(folder / "runs"))
-        result, run = tg.run_training(config, "pangrams")
+        result, run = text_generation_runs.run_training(config, "pangrams")
     return result, run
 
 
@@ -57,7 +57,7 @@ def test_run_folder_metrics_and_re_evaluation(trained):
         result["val_loss"] / np.log(2)
     )
     assert result["perplexity"] == pytest.approx(np.exp(result["val_loss"]))
-    again = tg.evaluate_run(run)
+    again = text_generation_runs.evaluate_run(run)
     assert again["val_loss"] == pytest.approx(result["val_loss"], rel=1e-5)
 
 
@@ -94,8 +94,8 @@ def _data_stub(vocab):
 
 def test_litert_streaming_parity_and_generation(trained, tmp_path):
     _, run = trained
-    _, vocab, model, _ = tg.load_run(run)
-    exported = tg.export_run(run, tmp_path / "step.tflite")
+    _, vocab, model, _ = text_generation_runs.load_run(run)
+    exported = text_generation_runs.export_run(run, tmp_path / "step.tflite")
     assert "WHILE" not in exported.ops  # one unrolled step
     assert sampling.litert_vocabulary(exported.path) == vocab
     keras_step = tg.KerasStepper(model)
@@ -119,7 +119,7 @@ def test_litert_streaming_parity_and_generation(trained, tmp_path):
 
 def test_prompt_outside_the_vocabulary(trained):
     _, run = trained
-    _, vocab, model, _ = tg.load_run(run)
+    _, vocab, model, _ = text_generation_runs.load_run(run)
     assert vocab.unknown_token == "<unk>"
     text = tg.generate_text(model, vocab, "Zebra", SamplingConfig(0, 0, 1, 5))
     assert len(text) == 5  # Z mapped to the unknown token
