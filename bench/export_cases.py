@@ -132,7 +132,9 @@ def train_sentiment(run_name: str, epochs: int) -> Path:
     from suite.tasks import sentiment, sentiment_runs
 
     config = sentiment.SentimentConfig(dataset="imdb", epochs=epochs)
-    return sentiment_runs.train(config, run_name=run_name, overwrite=True)
+    return sentiment_runs.run_training(
+        config, run_name=run_name, overwrite=True
+    )[1]
 
 
 def seeded_reviews(loaded, data, count: int, seed: int = 0):

@@ -101,9 +101,10 @@ def imdb(args) -> dict:
             **_validation_only(sentiment, config),
             "wall_seconds_total": round(time.perf_counter() - started, 1),
         }
-    run = sentiment_runs.train(config, run_name=args.run_name, overwrite=True)
+    metrics, run = sentiment_runs.run_training(
+        config, run_name=args.run_name, overwrite=True
+    )
     wall = time.perf_counter() - started
-    metrics = json.loads((run / "metrics.json").read_text())
     histories = metrics.pop("member_histories", [metrics["history"]])
     return {
         "figure": f"imdb_{args.preset}",

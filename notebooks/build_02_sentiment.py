@@ -95,8 +95,9 @@ CELLS = [
         '        "pooling": "max_mean",\n'
         "    },\n"
         ")\n"
-        'folder = sentiment_runs.train(config, run_name="notebook-sentiment",\n'
-        "                              overwrite=True)\n"
+        "_, folder = sentiment_runs.run_training(\n"
+        '    config, run_name="notebook-sentiment", overwrite=True\n'
+        ")\n"
         "sorted(p.name for p in folder.iterdir())"
     ),
     new_markdown_cell(

@@ -140,8 +140,10 @@ def _train(args) -> int:
         model_options=model_options,
         **options.given(args, TRAIN_FIELDS),
     )
-    run = sentiment_runs.train(config, args.run_name, args.overwrite)
-    _print_metrics(json.loads((run / "metrics.json").read_text()))
+    metrics, run = sentiment_runs.run_training(
+        config, args.run_name, args.overwrite
+    )
+    _print_metrics(metrics)
     print(f"saved run: {run}")
     return 0
 

@@ -5,7 +5,7 @@ The flow, top to bottom: `load_splits` (IMDB, rt-polarity or a user file),
 texts only), `build` (any registry builder on token ids, default the classic
 Embedding + 2x Bidirectional LSTM), `fit` (length-bucketed batches, early
 stopping on the validation split), `evaluate` (accuracy, precision, recall,
-F1, ROC-AUC, confusion matrix). `suite.tasks.sentiment_runs.train` does
+F1, ROC-AUC, confusion matrix). `suite.tasks.sentiment_runs.run_training` does
 all of it and saves the run folder: `model.keras` takes raw strings and
 returns class probabilities; its `token_classifier` sub-model (token ids ->
 probabilities) is what LiteRT runs, with `vocabulary.json` and the NumPy

@@ -1,15 +1,16 @@
 """Saved sentiment runs: train and save, load, evaluate, predict, export.
 
-`train` prepares, fits (one model or fold-bagged members), tests and saves
-`saved_models/<run>/`: `model.keras` (raw strings in, class probabilities
-out), `config.json`, `metrics.json`, `vocabulary.json` (the NumPy tokenizer
-of `suite.data.tokenizer`), a confusion matrix and a loss plot.
-`export_tflite` writes its `token_classifier` sub-model (token ids ->
+`run_training` prepares, fits (one model or fold-bagged members), tests
+and saves `saved_models/<run>/`: `model.keras` (raw strings in, class
+probabilities out), `config.json`, `metrics.json`, `vocabulary.json` (the
+NumPy tokenizer of `suite.data.tokenizer`), a confusion matrix and a loss
+plot. `export_tflite` writes its `token_classifier` sub-model (token ids ->
 probabilities) as a builtin-ops `.tflite` for
 `suite.export.text_runtime.LiteRTTextClassifier`.
 
 Example:
->>> folder = train(SentimentConfig(dataset="rt_polarity"))  # doctest: +SKIP
+>>> config = SentimentConfig(dataset="rt_polarity")
+>>> metrics, folder = run_training(config)  # doctest: +SKIP
 >>> predict(load_run(folder), ["a gripping, funny film"])  # doctest: +SKIP
 [('positive', 0.93)]
 """
@@ -36,12 +37,13 @@ LOSS_FILE = "loss.png"
 TFLITE_FILE = "model.tflite"
 
 
-def train(
+def run_training(
     config: SentimentConfig,
     run_name: str | None = None,
     overwrite: bool = False,
-) -> Path:
-    """Prepares, builds, fits, tests and saves; returns the run folder."""
+) -> tuple[dict, Path]:
+    """Prepares, builds, fits, tests and saves; returns the metrics and the
+    run folder."""
     training.set_seed(config.seed)
     data = sentiment.prepare(config)
     started = time.perf_counter()
@@ -69,7 +71,7 @@ def train(
     name = run_name or runs.default_run_name(TASK, config.model)
     with runs.staged_run(name, overwrite=overwrite) as folder:
         save_run(folder, model, config, data, metrics)
-    return runs.runs_root() / name
+    return metrics, runs.runs_root() / name
 
 
 def save_run(folder: Path, model, config, data: PreparedData, metrics):
@@ -108,7 +110,8 @@ class SentimentRun:
 
 
 def load_run(run) -> SentimentRun:
-    """Loads a run folder (or name under saved_models/) written by `train`."""
+    """Loads a run folder (or name under saved_models/) written by
+    `run_training`."""
     folder = runs.resolve_run(run)
     values = runs.load_config(folder)
     if values.get("task") != TASK:

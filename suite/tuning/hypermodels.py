@@ -30,8 +30,8 @@ COMMON_SPACE = {
 
 
 def _run_training(task, config, run_name):
-    """The retrain of a task whose `<task>_runs` module has `run_training`
-    (forecasting, text generation, speech)."""
+    """The retrain of the best configuration: `run_training` of the task's
+    `<task>_runs` module, a normal run (overwriting one of that name)."""
     runs_module = importlib.import_module(f"{task.__name__}_runs")
     return runs_module.run_training(config, run_name, True)
 
@@ -98,14 +98,6 @@ def _forecast_metrics(task, config, data, model) -> dict:
     return {f"val_{k}": v for k, v in values.items()}
 
 
-def _sentiment_retrain(task, config, run_name):
-    from suite.export import runs
-    from suite.tasks import sentiment_runs
-
-    folder = sentiment_runs.train(config, run_name, overwrite=True)
-    return runs.load_metrics(folder), folder
-
-
 def _textgen_metrics(task, config, data, model) -> dict:
     result = task.evaluate(config, data, model)
     return {"val_bits_per_char": result["bits_per_char"]}
@@ -150,7 +142,6 @@ def _registry() -> dict[str, TaskTuning]:
             load=_sentiment,
             build=lambda task, c, d: task.build(c, d)[0],
             train=lambda task, c, d, m: task.fit(c, m, d),
-            retrain=_sentiment_retrain,
         ),
         TaskTuning(
             name="text_generation",

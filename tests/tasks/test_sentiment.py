@@ -169,8 +169,10 @@ def test_small_real_training_run_beats_chance_and_predicts_raw_text(
 ):
     import tensorflow as tf
 
-    run_folder = sentiment_runs.train(_tiny_config(), run_name="rt")
-    metrics = json.loads((run_folder / "metrics.json").read_text())
+    metrics, run_folder = sentiment_runs.run_training(
+        _tiny_config(), run_name="rt"
+    )
+    assert metrics == json.loads((run_folder / "metrics.json").read_text())
     assert metrics["num_samples"] == 1066  # 10% of 10,662 held out
     assert metrics["accuracy"] > 0.68, metrics  # chance is 0.5
     assert metrics["roc_auc"] > 0.75, metrics
@@ -218,7 +220,7 @@ def test_multiclass_csv_run(tmp_path, runs_dir):
         test_fraction=0.2,
     )
     run = sentiment_runs.load_run(
-        sentiment_runs.train(config, run_name="colours")
+        sentiment_runs.run_training(config, run_name="colours")[1]
     )
     assert run.class_names == ("blue", "green", "red")
     assert run.model.output_shape == (None, 3)

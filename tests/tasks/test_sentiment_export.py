@@ -46,7 +46,7 @@ def run_folder(tmp_path_factory):
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SUITE_RUNS_DIR", str(folder / "runs"))
-        return sentiment_runs.train(config, run_name="tiny")
+        return sentiment_runs.run_training(config, run_name="tiny")[1]
 
 
 def test_litert_export_matches_keras_with_builtin_ops(run_folder):
