@@ -109,5 +109,17 @@ def load_config(folder: Path) -> dict:
     return configs.load_json(Path(folder) / CONFIG_FILE)
 
 
+def load_task_run(run, task: str) -> tuple[Path, dict]:
+    """`(folder, config.json)` of run `run` (a folder or a name under the
+    runs root), refused with one line unless it is a `task` run."""
+    folder = resolve_run(run)
+    saved = load_config(folder)
+    if saved.get("task") != task:
+        raise SuiteError(
+            f"{folder} is a {saved.get('task')!r} run, not a {task} run"
+        )
+    return folder, saved
+
+
 def load_metrics(folder: Path) -> dict:
     return configs.load_json(Path(folder) / METRICS_FILE)

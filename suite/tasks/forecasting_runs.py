@@ -69,12 +69,7 @@ def run_config(config: ForecastConfig, data: PreparedData) -> dict:
 
 def load_run(run) -> tuple[ForecastConfig, windows.Preprocessing, Any, Path]:
     """Loads `(config, preprocessing, model, folder)` of a saved run."""
-    folder = runs.resolve_run(run)
-    saved = runs.load_config(folder)
-    if saved.get("task") != "forecasting":
-        raise SuiteError(
-            f"{folder} is a {saved.get('task')!r} run, not forecasting"
-        )
+    folder, saved = runs.load_task_run(run, "forecasting")
     config = configs.from_dict(ForecastConfig, saved["config"])
     prep = configs.from_dict(windows.Preprocessing, saved["preprocessing"])
     return config, prep, runs.load_model(folder), folder

@@ -112,12 +112,7 @@ class SentimentRun:
 def load_run(run) -> SentimentRun:
     """Loads a run folder (or name under saved_models/) written by
     `run_training`."""
-    folder = runs.resolve_run(run)
-    values = runs.load_config(folder)
-    if values.get("task") != TASK:
-        raise SuiteError(
-            f"{folder} is a {values.get('task')!r} run, not a sentiment run"
-        )
+    folder, values = runs.load_task_run(run, TASK)
     config = configs.from_dict(SentimentConfig, values["config"])
     return SentimentRun(
         folder, runs.load_model(folder), config, tuple(values["class_names"])

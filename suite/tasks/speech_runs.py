@@ -99,10 +99,7 @@ class SpeechRun:
 
 
 def load_run(run) -> SpeechRun:
-    folder = runs.resolve_run(run)
-    saved = runs.load_config(folder)
-    if saved.get("task") != "speech":
-        raise SuiteError(f"{folder} is a {saved.get('task')!r} run, not speech")
+    folder, saved = runs.load_task_run(run, "speech")
     config = configs.from_dict(SpeechConfig, saved["config"])
     return SpeechRun(
         config=config,

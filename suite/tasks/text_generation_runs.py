@@ -20,7 +20,6 @@ from typing import Any
 
 from suite import configs
 from suite.data.corpus import Vocabulary
-from suite.errors import SuiteError
 from suite.export import runs, tflite
 from suite.tasks import sampling, text_generation, training
 from suite.tasks.text_generation import TextGenConfig
@@ -69,12 +68,7 @@ def save_run(folder: Path, config, vocab: Vocabulary, model, result) -> None:
 
 def load_run(run) -> tuple[TextGenConfig, Vocabulary, Any, Path]:
     """Loads `(config, vocabulary, model, folder)` of a saved run."""
-    folder = runs.resolve_run(run)
-    saved = runs.load_config(folder)
-    if saved.get("task") != "text_generation":
-        raise SuiteError(
-            f"{folder} is a {saved.get('task')!r} run, not text_generation"
-        )
+    folder, saved = runs.load_task_run(run, "text_generation")
     config = configs.from_dict(TextGenConfig, saved["config"])
     vocab = Vocabulary.from_dict(saved["vocabulary"])
     return config, vocab, runs.load_model(folder), folder

@@ -228,12 +228,7 @@ def run_config(config: TransductionConfig) -> dict:
 
 def load_parts(run) -> tuple[TransductionConfig, Any, Path]:
     """`(config, parts with the run's weights, folder)` of a saved run."""
-    folder = runs.resolve_run(run)
-    saved = runs.load_config(folder)
-    if saved.get("task") != "transduction":
-        raise SuiteError(
-            f"{folder} is a {saved.get('task')!r} run, not transduction"
-        )
+    folder, saved = runs.load_task_run(run, "transduction")
     config = configs.from_dict(TransductionConfig, saved["config"])
     parts = seq2seq_attention.build_parts(model_config(config))
     seq2seq_attention.copy_weights(parts, runs.load_model(folder))
