@@ -7,6 +7,7 @@ from suite.cli import options
 # flags named like SpeechConfig fields; a flag left out keeps its default
 TRAIN_FIELDS = (
     "sample_rate",
+    "feature_normalization",
     "connected_train",
     "ensemble",
     *options.FIT_FIELDS,
@@ -29,6 +30,12 @@ def add_parser(subparsers) -> None:
         "--transcripts", default="", help="CSV file,text (folder data)"
     )
     train.add_argument("--sample-rate", type=int)
+    train.add_argument(
+        "--feature-normalization",
+        choices=["per_bin", "global"],
+        help="per-utterance log-mel normalization: each mel bin's mean "
+        "removed, or one mean (keeps the spectral envelope)",
+    )
     train.add_argument("--units", help="LSTM widths, e.g. 128,128")
     train.add_argument("--dropout", type=float, help="dropout rate")
     train.add_argument(

@@ -6,7 +6,7 @@ The flow for one file:
     samples = resample(samples, rate, 8000)     # polyphase, scipy
     check_signal(samples, spec)                 # empty / silent / too long
     features = log_mel(samples, spec)           # tf.signal, [T, mel_bins]
-    features = normalize(features)              # per-utterance CMVN
+    features = normalize(features, spec.normalization)  # per utterance
 
 `log_mel_numpy` computes the same features without TensorFlow (for the
 device runtime, `suite.export.speech_runtime`); it matches `log_mel` to
@@ -30,6 +30,9 @@ SILENCE_PEAK = 1e-3
 refused as silent (-60 dBFS)."""
 LOG_FLOOR = 1e-6
 """Added to mel power before the log."""
+NORMALIZATIONS = ("per_bin", "global")
+"""Per-utterance feature normalization: each mel bin's mean removed
+(CMVN), or one mean over the whole utterance (a log-domain gain)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +56,17 @@ class FeatureSpec:
     """Highest mel filter edge; 0 takes the Nyquist frequency."""
     max_seconds: float = 15.0
     """Longest audio accepted; longer input is refused (split it)."""
+    normalization: str = "per_bin"
+    """Per utterance: 'per_bin' removes each mel bin's mean (CMVN);
+    'global' removes one mean over all bins and frames, which keeps the
+    spectral envelope. Both then scale to unit standard deviation."""
 
     def __post_init__(self):
+        if self.normalization not in NORMALIZATIONS:
+            raise SuiteError(
+                f"unknown feature normalization {self.normalization!r}; "
+                f"choose one of {', '.join(NORMALIZATIONS)}"
+            )
         if not MIN_RATE <= self.sample_rate <= MAX_RATE:
             raise SuiteError(
                 f"sample_rate must be in {MIN_RATE}-{MAX_RATE} Hz, got "
@@ -263,10 +275,12 @@ def mel_weight_matrix(spec: FeatureSpec) -> np.ndarray:
     return np.pad(weights, [[1, 0], [0, 0]]).astype("float32")
 
 
-def normalize(features: np.ndarray) -> np.ndarray:
-    """Per-utterance normalization: each mel bin's mean removed, then the
+def normalize(features: np.ndarray, mode: str = "per_bin") -> np.ndarray:
+    """Per-utterance normalization of `[T, mel_bins]`: each mel bin's mean
+    removed ('per_bin') or the mean over all of it ('global'), then the
     whole utterance scaled to unit standard deviation."""
-    centered = features - features.mean(axis=0, keepdims=True)
+    axis = 0 if mode == "per_bin" else None
+    centered = features - features.mean(axis=axis, keepdims=True)
     scale = float(centered.std()) + 1e-5
     return (centered / scale).astype("float32")
 
@@ -333,7 +347,7 @@ def _interpolate(x: np.ndarray, positions, axis: int) -> np.ndarray:
 def features_for(samples, spec: FeatureSpec, backend: str = "tf"):
     """Normalized log-mel features of checked samples (`tf` or `numpy`)."""
     compute = log_mel if backend == "tf" else log_mel_numpy
-    return normalize(compute(samples, spec))
+    return normalize(compute(samples, spec), spec.normalization)
 
 
 def batch_log_mel(signals, spec: FeatureSpec) -> list[np.ndarray]:
@@ -346,6 +360,8 @@ def batch_log_mel(signals, spec: FeatureSpec) -> list[np.ndarray]:
         input_signature=[tf.TensorSpec([None], tf.float32)],
     )
     return [
-        normalize(compute(np.asarray(s, dtype="float32")).numpy())
+        normalize(
+            compute(np.asarray(s, dtype="float32")).numpy(), spec.normalization
+        )
         for s in signals
     ]

@@ -65,6 +65,9 @@ class SpeechConfig(training.FitOptions):
     """Log-mel features per frame."""
     max_seconds: float = 15.0
     """Longest audio accepted at transcription."""
+    feature_normalization: str = "per_bin"
+    """Per-utterance normalization of the log-mel features: 'per_bin'
+    (each mel bin's mean removed) or 'global' (one mean)."""
     connected_train: int = 4000
     """Connected-digit utterances built from the training recordings."""
     connected_val: int = 300
@@ -125,6 +128,7 @@ def feature_spec(config: SpeechConfig) -> audio.FeatureSpec:
         fft_length=config.fft_length,
         num_mel_bins=config.num_mel_bins,
         max_seconds=config.max_seconds,
+        normalization=config.feature_normalization,
     )
 
 

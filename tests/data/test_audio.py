@@ -83,6 +83,31 @@ def test_normalize_gives_zero_mean_bins_unit_std():
     assert y.std() == pytest.approx(1.0, abs=1e-4)
 
 
+def test_global_normalize_keeps_the_spectral_envelope():
+    # bins at levels 0, 1, 2, 3 (a fixed envelope) plus a +1 / -1 wobble
+    envelope = np.arange(4, dtype="f4")
+    wobble = np.array([[1], [-1]] * 5, dtype="f4")
+    x = 7.0 + envelope + wobble  # [10, 4]; the 7 is a gain (log offset)
+    per_bin = audio.normalize(x, "per_bin")
+    np.testing.assert_allclose(per_bin.mean(axis=0), 0, atol=1e-6)  # gone
+    kept = audio.normalize(x, "global")
+    # global: minus the mean 8.5, over the std sqrt(1.25 + 1) = 1.5
+    np.testing.assert_allclose(
+        kept.mean(axis=0), (envelope - 1.5) / 1.5, atol=1e-5
+    )
+    assert kept.mean() == pytest.approx(0, abs=1e-6)
+    assert kept.std() == pytest.approx(1.0, abs=1e-4)
+    wav = tone(700)
+    spec = audio.FeatureSpec(normalization="global")
+    np.testing.assert_allclose(
+        audio.features_for(wav, spec, backend="numpy"),
+        audio.normalize(audio.log_mel_numpy(wav, spec), "global"),
+    )
+    assert audio.batch_log_mel([wav], spec)[0] == pytest.approx(
+        audio.features_for(wav, spec), abs=1e-3
+    )
+
+
 def test_spec_augment_masks_zero_spans_and_keeps_shape():
     x = np.ones((60, 40), "float32")
     y = audio.spec_augment(x, np.random.default_rng(3), time_width=10)
@@ -140,3 +165,8 @@ def test_empty_silent_and_long_audio_are_refused(samples, message):
 def test_fft_length_must_be_a_power_of_two():
     with pytest.raises(SuiteError, match="power of two"):
         audio.FeatureSpec(frame_length=200, fft_length=384)
+
+
+def test_unknown_feature_normalization_is_refused():
+    with pytest.raises(SuiteError, match="unknown feature normalization 'x'"):
+        audio.FeatureSpec(normalization="x")
