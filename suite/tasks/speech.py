@@ -65,9 +65,11 @@ class SpeechConfig(training.FitOptions):
     """Log-mel features per frame."""
     max_seconds: float = 15.0
     """Longest audio accepted at transcription."""
-    feature_normalization: str = "per_bin"
-    """Per-utterance normalization of the log-mel features: 'per_bin'
-    (each mel bin's mean removed) or 'global' (one mean)."""
+    feature_normalization: str = "global"
+    """Per-utterance normalization of the log-mel features: 'global' (one
+    mean removed, the spectral envelope kept; chosen on validation,
+    BENCHMARKS.md "Speech recognition") or 'per_bin' (each mel bin's mean
+    removed, CMVN)."""
     connected_train: int = 4000
     """Connected-digit utterances built from the training recordings."""
     connected_val: int = 300
@@ -397,7 +399,8 @@ def summary_table(result: dict) -> str:
 
 
 BENCH_CONFIG = SpeechConfig()
-"""What bench/speech.py trains: the defaults (2x Conv1D(128) stride 2 with
+"""What bench/speech.py trains: the defaults (log-mel features with one
+mean per utterance removed, 2x Conv1D(128) stride 2 with
 LayerNorm, 2x BiLSTM(128), dropout 0.3, 4000 connected utterances + the
 2000 single training recordings 4 times, SpecAugment masks, mel-axis warp
 and tempo stretch up to 10%, Adam 2e-3 decayed along half a cosine over 22

@@ -98,9 +98,17 @@ class SpeechRun:
     folder: Path
 
 
+SAVED_BEFORE_DEFAULTS = {"feature_normalization": "per_bin"}
+"""Settings of runs saved before their config field existed (session 6
+made 'global' the default; earlier runs were trained on per-bin means)."""
+
+
 def load_run(run) -> SpeechRun:
+    """A saved run (folder or name under saved_models/): config, model,
+    feature settings, vocabulary and the model's time strides."""
     folder, saved = runs.load_task_run(run, "speech")
-    config = configs.from_dict(SpeechConfig, saved["config"])
+    values = {**SAVED_BEFORE_DEFAULTS, **saved["config"]}
+    config = configs.from_dict(SpeechConfig, values)
     return SpeechRun(
         config=config,
         vocabulary=saved["vocabulary"],

@@ -90,7 +90,24 @@ def test_litert_probabilities_match_keras(trained, data_dir):
         assert litert_probs.shape == keras_probs.shape
         np.testing.assert_allclose(litert_probs, keras_probs, atol=1e-3)
     assert "WHILE" in recognizer.model.metadata["ops"]
-    assert recognizer.model.metadata["extras"]["features"]["fft_length"] == 256
+    features = recognizer.model.metadata["extras"]["features"]
+    assert features["fft_length"] == 256
+    assert features["normalization"] == loaded.spec.normalization == "global"
+
+
+@pytest.mark.slow
+def test_a_run_saved_before_feature_normalization_loads_as_per_bin(
+    trained, tmp_path
+):
+    import shutil
+
+    _, run, _, _ = trained
+    old = shutil.copytree(run, tmp_path / "old")
+    saved = json.loads((old / "config.json").read_text())
+    del saved["config"]["feature_normalization"]
+    (old / "config.json").write_text(json.dumps(saved))
+    assert speech_runs.load_run(old).spec.normalization == "per_bin"
+    assert speech_runs.load_run(run).spec.normalization == "global"
 
 
 @pytest.mark.slow
