@@ -16,6 +16,7 @@ from suite.layers.pooling import SequencePooling
 from suite.layers.seq2seq import DecoderStart, GreedyTokens, ScheduledSampling
 from suite.layers.sequence import (
     CausalDepthwiseConv1D,
+    CenteredSteps,
     LastValidStep,
     LengthMask,
     SequenceLengths,
@@ -27,6 +28,7 @@ __all__ = [
     "BahdanauAttention",
     "CTCLoss",
     "CausalDepthwiseConv1D",
+    "CenteredSteps",
     "DecoderStart",
     "FusedLSTM",
     "GreedyTokens",

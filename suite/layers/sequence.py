@@ -1,5 +1,6 @@
 """Small sequence layers: causal conv and last step (xLSTM blocks); padding
-lengths and masks (the padding-invariant conv front end of the CTC model)."""
+lengths, masks and per-sequence centring (the padding-invariant conv front
+end of the CTC model)."""
 
 import keras
 from keras import ops
@@ -185,6 +186,36 @@ class ZeroMaskedSteps(keras.layers.Layer):
     def call(self, inputs, step_mask):
         keep = ops.cast(step_mask, "bool")[:, :, None]
         return ops.where(keep, inputs, ops.zeros_like(inputs))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+@keras.saving.register_keras_serializable(package="suite")
+class CenteredSteps(keras.layers.Layer):
+    """`(x [B, T, C], step_mask [B, T]) -> [B, T, C]`: each sequence minus
+    its own mean over its real steps, channel by channel; padded steps 0.
+
+    On log-mel features this is per-utterance, per-bin mean removal
+    (cepstral mean normalization) inside the model: the same for a
+    sequence alone as in a right-padded batch. Builtin TFLite ops.
+
+    Example:
+    >>> x = ops.convert_to_tensor([[[1.0], [3.0], [0.0]]])
+    >>> y = CenteredSteps()(x, ops.array([[1, 1, 0]]))
+    >>> ops.convert_to_numpy(y)[0, :, 0].tolist()
+    [-1.0, 1.0, 0.0]
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True  # consumes the mask; returns none
+
+    def call(self, inputs, step_mask):
+        keep = ops.cast(step_mask, inputs.dtype)[:, :, None]  # [B, T, 1]
+        count = ops.maximum(ops.sum(keep, axis=1, keepdims=True), 1.0)
+        mean = ops.sum(inputs * keep, axis=1, keepdims=True) / count
+        return (inputs - mean) * keep
 
     def compute_mask(self, inputs, mask=None):
         return None

@@ -13,7 +13,8 @@ steps, or masked token ids). Each convolution pads at fixed offsets (not
 'same', whose left padding depends on the padded length's parity), the
 frames past each sequence's length are held at zero after every block,
 the normalization ignores padding (BatchNorm takes its batch statistics from
-real frames only; LayerNorm, `normalization="layer"`, works per frame), and
+real frames only; LayerNorm, `normalization="layer"`, works per frame), the
+optional centred view (`centered_view`) averages real steps only, and
 the BiLSTMs are masked (the backward direction starts at the last real
 frame).
 """
@@ -23,7 +24,12 @@ import dataclasses
 import keras
 
 from suite.errors import SuiteError
-from suite.layers.sequence import LengthMask, SequenceLengths, ZeroMaskedSteps
+from suite.layers.sequence import (
+    CenteredSteps,
+    LengthMask,
+    SequenceLengths,
+    ZeroMaskedSteps,
+)
 from suite.models.common import (
     ModelIO,
     check_fraction,
@@ -53,6 +59,11 @@ class ConvBiLSTMCTCConfig(ModelIO):
     """After each convolution: 'batch' (BatchNorm over the batch's real
     frames) or 'layer' (LayerNorm over each frame's channels, which does not
     depend on the other utterances in the batch)."""
+    centered_view: bool = False
+    """Also give the convolutions each utterance's features minus their
+    own mean over its real steps, channel by channel (per-bin mean
+    normalization of log-mel features, done in the model), concatenated
+    to the features: twice the input channels."""
 
     def __post_init__(self):
         super().__post_init__()
@@ -90,6 +101,10 @@ def build_conv_bilstm_ctc(config: ConvBiLSTMCTCConfig) -> keras.Model:
     if config.vocab_size:  # embedded padding ids are not zero vectors
         mask = LengthMask(1, name="steps_mask")(lengths, x)
         x = ZeroMaskedSteps(name="steps_padding")(x, mask)
+    if config.centered_view:  # [B, T, F] -> [B, T, 2F]
+        steps = LengthMask(1, name="input_mask")(lengths, x)
+        centered = CenteredSteps(name="centered_view")(x, steps)
+        x = keras.layers.Concatenate(name="views")([x, centered])
     stride = 1
     for index, (filters, step) in enumerate(
         zip(config.conv_filters, config.conv_strides, strict=True), start=1

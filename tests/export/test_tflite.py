@@ -18,6 +18,7 @@ from suite.export import (
     tflite,
 )
 from suite.models import registry, seq2seq_attention
+from tests import helpers
 from tests.models.test_registry import TINY_OPTIONS
 
 FEATURES = 3
@@ -207,6 +208,21 @@ def test_fused_lstm_window_equals_keras(name, tmp_path):
     lite = runtime.LiteRTModel(result.path)
     for seed in (1, 2, 3):  # same length twice in a row: no state carried
         x = _windows(1, 7, seed=seed)
+        np.testing.assert_allclose(
+            lite(x), np.asarray(model(x)), rtol=0, atol=1e-4
+        )
+
+
+def test_centered_view_exports_with_builtin_ops(tmp_path):
+    model = helpers.tiny_conv_ctc_model(
+        normalization="layer", centered_view=True
+    )
+    result = tflite.export_window(model, tmp_path / "c.tflite", fuse_lstm=True)
+    _assert_builtin(result)
+    lite = runtime.LiteRTModel(result.path)
+    rng = np.random.default_rng(4)
+    for steps in (5, 9, 12):
+        x = rng.normal(size=(1, steps, 5)).astype("float32")
         np.testing.assert_allclose(
             lite(x), np.asarray(model(x)), rtol=0, atol=1e-4
         )

@@ -1,11 +1,16 @@
-"""SequenceLengths, LengthMask, ZeroMaskedSteps: the padding bookkeeping of
-the strided conv front end."""
+"""SequenceLengths, LengthMask, ZeroMaskedSteps, CenteredSteps: the padding
+bookkeeping of the strided conv front end."""
 
 import keras
 import numpy as np
 import pytest
 
-from suite.layers import LengthMask, SequenceLengths, ZeroMaskedSteps
+from suite.layers import (
+    CenteredSteps,
+    LengthMask,
+    SequenceLengths,
+    ZeroMaskedSteps,
+)
 
 
 def test_lengths_end_at_the_last_non_zero_step():
@@ -42,3 +47,15 @@ def test_zero_masked_steps_and_configs():
     assert LengthMask.from_config(layer.get_config()).stride == 3
     with pytest.raises(ValueError, match="stride must be >= 1"):
         LengthMask(0)
+
+
+def test_centered_steps_remove_each_sequences_own_mean():
+    x = np.array(
+        [[[1, 10], [3, 20], [8, 30]], [[2, 4], [9, 9], [9, 9]]], "float32"
+    )
+    mask = np.array([[1, 1, 1], [1, 0, 0]])  # lengths 3 and 1
+    out = np.asarray(CenteredSteps()(x, mask))
+    np.testing.assert_allclose(out[0], [[-3, -10], [-1, 0], [4, 10]])
+    np.testing.assert_allclose(out[1], 0.0)  # one step: itself is the mean
+    alone = np.asarray(CenteredSteps()(x[:1], mask[:1]))
+    np.testing.assert_allclose(alone, out[:1])

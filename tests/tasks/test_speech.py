@@ -325,10 +325,12 @@ def test_cli_lexicon_from_a_list_or_a_file(tmp_path):
         _lexicon(f"@{tmp_path / 'none.txt'}")
 
 
-def _tiny_acoustic_model(seed=0, normalization="batch"):
+def _tiny_acoustic_model(seed=0, normalization="batch", centered=False):
     """2 strided conv blocks + 2 BiLSTMs, weights and BatchNorm statistics
     random (so padded frames would show if they leaked)."""
-    model = helpers.tiny_conv_ctc_model(normalization=normalization)
+    model = helpers.tiny_conv_ctc_model(
+        normalization=normalization, centered_view=centered
+    )
     rng = np.random.default_rng(seed)
     for weight in model.weights:
         values = 0.5 * rng.normal(size=weight.shape)
@@ -338,12 +340,15 @@ def _tiny_acoustic_model(seed=0, normalization="batch"):
     return model
 
 
-@pytest.mark.parametrize("normalization", ["batch", "layer"])
-def test_padded_batches_score_each_utterance_as_alone(normalization):
+FRONT_ENDS = [("batch", False), ("layer", False), ("layer", True)]
+
+
+@pytest.mark.parametrize("normalization, centered", FRONT_ENDS)
+def test_padded_batches_score_each_utterance_as_alone(normalization, centered):
     # odd and even lengths: 'same' striding would shift the frame grid
     rng = np.random.default_rng(1)
     features = [rng.normal(size=(n, 5)).astype("float32") for n in (7, 12, 13)]
-    model = _tiny_acoustic_model(normalization=normalization)
+    model = _tiny_acoustic_model(normalization=normalization, centered=centered)
     batched = speech.frame_probabilities(model, features, (2, 2), 8)
     alone = speech.frame_probabilities(model, features, (2, 2), 1)
     for together, single in zip(batched, alone, strict=True):
@@ -351,12 +356,14 @@ def test_padded_batches_score_each_utterance_as_alone(normalization):
         np.testing.assert_allclose(together, single, atol=1e-5)
 
 
-@pytest.mark.parametrize("normalization", ["batch", "layer"])
-def test_training_outputs_ignore_extra_padding(normalization):
+@pytest.mark.parametrize("normalization, centered", FRONT_ENDS)
+def test_training_outputs_ignore_extra_padding(normalization, centered):
     # training mode: BatchNorm statistics come from the real frames only
     rng = np.random.default_rng(2)
     features = [rng.normal(size=(n, 5)).astype("float32") for n in (9, 14)]
-    model = _tiny_acoustic_model(seed=3, normalization=normalization)
+    model = _tiny_acoustic_model(
+        seed=3, normalization=normalization, centered=centered
+    )
     tight = ctc_batches.pad_features(features)
     loose = np.pad(tight, ((0, 0), (0, 7), (0, 0)))
     frames = ctc.frames_after_striding([9, 14], (2, 2))
